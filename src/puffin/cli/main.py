@@ -1,0 +1,7 @@
+"""The `puffin` command line."""
+
+from __future__ import annotations
+
+
+def main() -> None:
+    raise SystemExit("puffin: not wired yet")

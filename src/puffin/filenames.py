@@ -1,0 +1,84 @@
+"""Wheel and source-distribution file names, parsed once into values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from packaging.tags import Tag
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import Version
+
+from puffin.names import PackageName, normalize_name
+
+SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
+
+
+@dataclass(frozen=True)
+class WheelFilename:
+    """`{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl`."""
+
+    filename: str
+    name: PackageName
+    version: Version
+    build: tuple[int, str] | tuple[()]
+    tags: frozenset[Tag]
+
+    @property
+    def stem(self) -> str:
+        return self.filename[: -len(".whl")]
+
+    @classmethod
+    def parse(cls, filename: str) -> WheelFilename:
+        """Parse a wheel file name; raise ValueError with the reason."""
+        try:
+            name, version, build, tags = parse_wheel_filename(filename)
+        except InvalidWheelFilename as error:
+            raise ValueError(str(error)) from None
+        return cls(filename, normalize_name(name), version, build, tags)
+
+
+@dataclass(frozen=True)
+class SdistFilename:
+    """`{name}-{version}.tar.gz` (or `.zip`; legacy archive suffixes are accepted too)."""
+
+    filename: str
+    name: PackageName
+    version: Version
+
+    @classmethod
+    def parse(cls, filename: str) -> SdistFilename:
+        """Parse a source-distribution file name; raise ValueError with the reason."""
+        for suffix in SDIST_SUFFIXES:
+            if filename.lower().endswith(suffix):
+                break
+        else:
+            raise ValueError(f"{filename!r} is not a source distribution file name")
+        if suffix in (".tar.gz", ".zip"):
+            try:
+                name, version = parse_sdist_filename(filename)
+            except InvalidSdistFilename as error:
+                raise ValueError(str(error)) from None
+            return cls(filename, normalize_name(name), version)
+        stem = filename[: -len(suffix)]
+        name_part, dash, version_part = stem.rpartition("-")
+        if not dash:
+            raise ValueError(f"{filename!r} has no version")
+        try:
+            return cls(filename, normalize_name(name_part), Version(version_part))
+        except Exception:
+            raise ValueError(f"{filename!r} has an invalid version") from None
+
+
+DistFilename = WheelFilename | SdistFilename
+
+
+def parse_dist_filename(filename: str) -> DistFilename:
+    """Parse a wheel or sdist file name; raise ValueError if it is neither."""
+    if filename.endswith(".whl"):
+        return WheelFilename.parse(filename)
+    return SdistFilename.parse(filename)
