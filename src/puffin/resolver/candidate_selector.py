@@ -1,0 +1,181 @@
+"""Choose the best file of a project for a requirement and a target interpreter (pure).
+
+The rules follow pip's finder, which users of pip-sync expect: the newest matching version wins
+(a newer sdist beats an older wheel unless binaries are preferred); within a version the wheel
+whose most specific supported tag ranks highest wins, then the highest build tag; yanked files
+count only for an exact `==`/`===` pin (PEP 592); pre-releases only when allowed, named by the
+specifier, or when nothing else matches.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from puffin.dist_types import File
+from puffin.filenames import WheelFilename
+from puffin.names import PackageName
+
+
+class Rejection(enum.Enum):
+    """Why a file of a matching version could not be used."""
+
+    YANKED = "yanked"
+    REQUIRES_PYTHON = "requires-python"
+    INCOMPATIBLE_TAGS = "no compatible wheel tag"
+    SDIST_FORBIDDEN = "source distributions are not allowed"
+    WHEEL_FORBIDDEN = "wheels are not allowed"
+
+
+@dataclass(frozen=True)
+class SelectorSettings:
+    """What the selection depends on besides the files themselves."""
+
+    tag_priority: Mapping[str, int]  # "cp312-cp312-manylinux_2_17_x86_64" -> rank, 0 is best
+    python_version: Version  # the target's full version, for Requires-Python
+    allows_wheel: Callable[[PackageName], bool]
+    allows_sdist: Callable[[PackageName], bool]
+    allow_prereleases: bool = False
+    prefer_binary: bool = False
+
+    @classmethod
+    def from_tags(cls, tags: Sequence[str], python_version: Version, **kwargs: object) -> SelectorSettings:
+        priority = {tag: rank for rank, tag in enumerate(tags)}
+        return cls(priority, python_version, **kwargs)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Selected:
+    file: File
+    version: Version
+
+
+@dataclass(frozen=True)
+class NotSelected:
+    """Nothing usable; carries what is needed to explain it to a user."""
+
+    versions_available: tuple[Version, ...]  # every version on the indexes
+    matching: tuple[Version, ...]  # versions allowed by the specifier (pre-release rules applied)
+    rejections: Mapping[Version, tuple[Rejection, ...]]  # per matching version, why its files failed
+    requires_python: Mapping[Version, str]  # the Requires-Python of versions rejected for it
+
+
+def _is_exact_pin(specifier: SpecifierSet) -> bool:
+    specs = list(specifier)
+    return len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version
+
+
+def _wheel_rank(wheel: WheelFilename, priority: Mapping[str, int]) -> int | None:
+    best: int | None = None
+    for tag in wheel.tags:
+        rank = priority.get(str(tag))
+        if rank is not None and (best is None or rank < best):
+            best = rank
+    return best
+
+
+def _matching_versions(
+    versions: Sequence[Version], specifier: SpecifierSet, allow_prereleases: bool
+) -> list[Version]:
+    if allow_prereleases:
+        return [v for v in versions if specifier.contains(v, prereleases=True)]
+    # packaging's filter keeps pre-releases when the specifier names one, or when nothing
+    # else matches: the same fallback pip applies.
+    return list(specifier.filter(versions))
+
+
+def select_file(
+    name: PackageName, specifier: SpecifierSet, files: Sequence[File], settings: SelectorSettings
+) -> Selected | NotSelected:
+    """Return the best file for `name` + `specifier`, or why none fits."""
+    by_version: dict[Version, list[File]] = {}
+    for file in files:
+        by_version.setdefault(file.dist.version, []).append(file)
+    versions = sorted(by_version, reverse=True)
+    matching = _matching_versions(versions, specifier, settings.allow_prereleases)
+    allow_yanked = _is_exact_pin(specifier)
+    allows_wheel = settings.allows_wheel(name)
+    allows_sdist = settings.allows_sdist(name)
+    rejections: dict[Version, tuple[Rejection, ...]] = {}
+    requires_python: dict[Version, str] = {}
+    fallback: Selected | None = None  # an older wheel, when binaries are preferred
+    for version in matching:
+        best: tuple[tuple[int, int, tuple[int, str] | tuple[()]], File] | None = None
+        reasons: list[Rejection] = []
+        for file in by_version[version]:
+            if file.yanked is not None and not allow_yanked:
+                reasons.append(Rejection.YANKED)
+                continue
+            if file.requires_python is not None and not file.requires_python.contains(
+                settings.python_version, prereleases=True
+            ):
+                reasons.append(Rejection.REQUIRES_PYTHON)
+                requires_python[version] = str(file.requires_python)
+                continue
+            if isinstance(file.dist, WheelFilename):
+                if not allows_wheel:
+                    reasons.append(Rejection.WHEEL_FORBIDDEN)
+                    continue
+                rank = _wheel_rank(file.dist, settings.tag_priority)
+                if rank is None:
+                    reasons.append(Rejection.INCOMPATIBLE_TAGS)
+                    continue
+                key = (0, rank, file.dist.build)
+            else:
+                if not allows_sdist:
+                    reasons.append(Rejection.SDIST_FORBIDDEN)
+                    continue
+                key = (1, 0, ())
+            # Lower key is better; build tags compare highest-first, hence the negation below.
+            if best is None or _better(key, best[0]):
+                best = (key, file)
+        if best is None:
+            rejections[version] = tuple(dict.fromkeys(reasons))
+            continue
+        chosen = Selected(best[1], version)
+        if settings.prefer_binary and not best[1].is_wheel:
+            fallback = fallback or chosen
+            continue
+        return chosen
+    if fallback is not None:
+        return fallback
+    return NotSelected(tuple(versions), tuple(matching), rejections, requires_python)
+
+
+def _better(
+    key: tuple[int, int, tuple[int, str] | tuple[()]],
+    than: tuple[int, int, tuple[int, str] | tuple[()]],
+) -> bool:
+    if key[:2] != than[:2]:
+        return key[:2] < than[:2]
+    return key[2] > than[2]
+
+
+def explain(
+    name: PackageName, specifier: SpecifierSet, result: NotSelected, python_version: Version
+) -> str:
+    """One sentence saying why nothing was selected, for the error a user reads."""
+    wanted = f"{name}{specifier}" if str(specifier) else name
+    if not result.versions_available:
+        return f"No files for {name} were found on the package index"
+    if not result.matching:
+        shown = ", ".join(str(v) for v in sorted(result.versions_available)[-10:])
+        return f"No version of {name} matches {wanted} (available: {shown})"
+    version = result.matching[0]
+    reasons = result.rejections.get(version, ())
+    details = {
+        Rejection.YANKED: f"{name}=={version} is yanked",
+        Rejection.REQUIRES_PYTHON: (
+            f"{name}=={version} requires Python {result.requires_python.get(version, '')}"
+            f", but the target is Python {python_version}"
+        ),
+        Rejection.INCOMPATIBLE_TAGS: f"{name}=={version} has no wheel compatible with this interpreter",
+        Rejection.SDIST_FORBIDDEN: f"{name}=={version} offers only files forbidden by --only-binary",
+        Rejection.WHEEL_FORBIDDEN: f"{name}=={version} offers only wheels, forbidden by --no-binary",
+    }
+    text = "; ".join(details[r] for r in reasons) or f"no usable file for {name}=={version}"
+    return f"Cannot install {wanted}: {text}"
