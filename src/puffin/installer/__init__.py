@@ -1,0 +1,1 @@
+"""Install wheels into an environment, uninstall by RECORD, and plan a sync; no network."""
