@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol
+
+from puffin.dist_types import File
+from puffin.hashes import HashAlgorithm, HashDigest
 
 
 class ProgressReporter(Protocol):
@@ -33,3 +37,16 @@ class SilentReporter:
 
     def on_unpack_complete(self, name: str) -> None:
         pass
+
+
+class FileDownloader(Protocol):
+    """Fetches a file to a local path, hashing while it streams (the registry client)."""
+
+    async def download(
+        self,
+        file: File,
+        dest: Path,
+        *,
+        reporter: ProgressReporter,
+        algorithms: frozenset[HashAlgorithm],
+    ) -> tuple[HashDigest, ...]: ...

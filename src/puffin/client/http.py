@@ -1,0 +1,199 @@
+"""The run's one HTTP client, and requests with bounded retries, backoff and clear failure text."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import httpx
+
+from puffin import __version__
+from puffin.client.auth import split_credentials
+from puffin.client.retry import (
+    DEFAULT_RETRIES,
+    backoff_delay,
+    is_retryable_status,
+    retry_after_seconds,
+)
+from puffin.client.urls import redact_text, redact_url
+from puffin.errors import NetworkError, UsageError
+
+logger = logging.getLogger("puffin.client")
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 30.0
+TIMEOUT_ENV = "PUFFIN_HTTP_TIMEOUT"
+# PyPI's CDN serves many parallel connections well; more mostly adds TLS handshakes.
+MAX_CONNECTIONS = 50
+
+
+def timeout_from_env() -> float:
+    """`PUFFIN_HTTP_TIMEOUT` in seconds, else 30; a malformed value is a usage error."""
+    text = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise UsageError(f"{TIMEOUT_ENV} must be a positive number of seconds, got {text!r}")
+    return value
+
+
+def create_client(
+    *, timeout: float | None = None, max_connections: int = MAX_CONNECTIONS
+) -> httpx.AsyncClient:
+    """The one client of a run: HTTP/1.1, pooled connections, redirects followed."""
+    seconds = timeout_from_env() if timeout is None else timeout
+    return httpx.AsyncClient(
+        # No pool timeout: with hundreds of queued downloads, waiting for a free connection
+        # is normal and must not fail a request that has not started.
+        timeout=httpx.Timeout(seconds, pool=None),
+        limits=httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        ),
+        headers={"User-Agent": f"puffin/{__version__}"},
+        follow_redirects=True,
+        http1=True,
+        http2=False,
+    )
+
+
+class RetryableStatus(Exception):
+    """An HTTP answer worth retrying (5xx, 429), raised inside one attempt."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(status_reason(response))
+        self.reason = status_reason(response)
+        self.retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+
+
+def status_reason(response: httpx.Response) -> str:
+    """`HTTP 404 Not Found`."""
+    phrase = response.reason_phrase or httpx.codes.get_reason_phrase(response.status_code)
+    return f"HTTP {response.status_code} {phrase}".rstrip()
+
+
+def raise_for_status(response: httpx.Response, url: str) -> None:
+    """Raise NetworkError naming the (redacted) URL for any 4xx/5xx answer."""
+    if response.status_code >= 400:
+        raise NetworkError(redact_url(url), status_reason(response))
+
+
+def is_transient(error: httpx.RequestError) -> bool:
+    """Connection failures, timeouts and truncated responses are worth another attempt."""
+    return isinstance(
+        error,
+        httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError,
+    )
+
+
+def describe_error(error: httpx.RequestError, client: httpx.AsyncClient) -> str:
+    """A short reason a user understands: `connection refused`, `timed out after 30s`."""
+    if isinstance(error, httpx.TimeoutException):
+        seconds = _timeout_seconds(error, client.timeout)
+        return f"timed out after {seconds:g}s" if seconds is not None else "timed out"
+    text = redact_text(str(error))
+    if isinstance(error, httpx.ConnectError):
+        return _connect_failure(error, text)
+    if isinstance(error, httpx.RemoteProtocolError):
+        return "the server closed the connection before the response was complete"
+    if isinstance(error, httpx.TooManyRedirects):
+        return "too many redirects"
+    if isinstance(error, httpx.ReadError):
+        return f"connection lost while reading the response: {text}".rstrip(": ")
+    return text or type(error).__name__
+
+
+def _connect_failure(error: BaseException, text: str) -> str:
+    # httpx reports every failed connect as "All connection attempts failed"; the OS error
+    # that says why (refused, unknown host) is further down the exception chain.
+    cause: BaseException | None = error
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, socket.gaierror):
+            return "could not resolve the host name"
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return f"could not connect: {text}" if text else "could not connect"
+
+
+def _timeout_seconds(error: httpx.TimeoutException, timeout: httpx.Timeout) -> float | None:
+    if isinstance(error, httpx.ConnectTimeout):
+        return timeout.connect
+    if isinstance(error, httpx.ReadTimeout):
+        return timeout.read
+    if isinstance(error, httpx.WriteTimeout):
+        return timeout.write
+    return timeout.pool
+
+
+async def with_retries(
+    client: httpx.AsyncClient,
+    url: str,
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    retries: int = DEFAULT_RETRIES,
+) -> T:
+    """Run `attempt` until it succeeds, retrying transient failures at most `retries` times.
+
+    `attempt` raises httpx request errors or RetryableStatus; anything else propagates.
+    After the last attempt the failure becomes a NetworkError naming the redacted URL.
+    """
+    for number in range(retries + 1):
+        try:
+            return await attempt()
+        except RetryableStatus as failure:
+            reason, delay = failure.reason, failure.retry_after
+        except httpx.RequestError as error:  # transport errors, redirect loops, bad encodings
+            if not is_transient(error):
+                raise NetworkError(redact_url(url), describe_error(error, client)) from None
+            reason, delay = describe_error(error, client), None
+        if number == retries:
+            raise NetworkError(redact_url(url), reason)
+        delay = backoff_delay(number) if delay is None else delay
+        logger.debug("Retrying %s in %.2fs: %s", redact_url(url), delay, reason)
+        await asyncio.sleep(delay)
+    raise AssertionError("unreachable: the loop returns or raises")
+
+
+def without_credentials(
+    url: str, auth: tuple[str, str] | None
+) -> tuple[str, tuple[str, str] | None]:
+    """Move credentials written in `url` into basic auth: httpx logs request URLs in full."""
+    clean, credentials = split_credentials(url)
+    if credentials is None:
+        return url, auth
+    return clean, (credentials.username, credentials.password)
+
+
+async def request_with_retries(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    retries: int = DEFAULT_RETRIES,
+    auth: tuple[str, str] | None = None,
+) -> httpx.Response:
+    """Send a request and read its body, retrying connect errors, timeouts, 5xx, 429 and
+    truncated bodies with backoff (honouring Retry-After). Other answers, 404 included, are
+    returned for the caller to interpret; see raise_for_status."""
+
+    target, credentials = without_credentials(url, auth)
+
+    async def attempt() -> httpx.Response:
+        response = await client.request(method, target, headers=headers, auth=credentials)
+        if is_retryable_status(response.status_code):
+            raise RetryableStatus(response)
+        return response
+
+    return await with_retries(client, url, attempt, retries=retries)

@@ -1,0 +1,79 @@
+"""`Session`: one run's network access (lazy httpx client, credentials, retries, --offline)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from puffin.client.auth import CredentialStore
+from puffin.client.retry import DEFAULT_RETRIES
+from puffin.client.urls import redact_url
+from puffin.errors import PuffinError
+from puffin.pypi_types.file_record import FileRecord
+
+if TYPE_CHECKING:  # httpx costs ~0.1s to import: a run served from the cache never pays it
+    import httpx
+
+
+def offline_error(what: str) -> PuffinError:
+    return PuffinError(f"{what} is not in the cache and --offline forbids network access")
+
+
+class Session:
+    """What every request of a run shares. The httpx client (~0.07s to build, TLS context
+    included) is created on the first request, so a run served from a fresh cache skips it."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient | None = None,
+        *,
+        offline: bool = False,
+        retries: int = DEFAULT_RETRIES,
+    ) -> None:
+        self.offline = offline
+        self.retries = retries
+        self.credentials = CredentialStore()
+        self._client = client
+        self._owns_client = client is None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            from puffin.client.http import create_client
+
+            self._client = create_client()
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this session created it."""
+        if self._owns_client and self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def get(self, url: str, *, headers: dict[str, str] | None = None) -> httpx.Response:
+        """GET with retries and the credentials of `url`'s origin; any status is returned.
+
+        Callers check --offline first to say what is missing; this is the last guard.
+        """
+        if self.offline:
+            raise offline_error(redact_url(url))
+        from puffin.client.http import request_with_retries
+
+        return await request_with_retries(
+            self.client,
+            "GET",
+            url,
+            headers=headers,
+            retries=self.retries,
+            auth=self.credentials.auth_for(url),
+        )
+
+    def strip_credentials(self, records: tuple[FileRecord, ...]) -> tuple[FileRecord, ...]:
+        """File URLs a page spells with credentials lose them before anything stores them;
+        requests to that origin still get them, from the credential store."""
+        return tuple(
+            dataclasses.replace(record, url=self.credentials.strip_url(record.url))
+            if isinstance(record.url, str) and "@" in record.url
+            else record
+            for record in records
+        )
