@@ -75,7 +75,9 @@ def test_imports_point_down(path: Path) -> None:
     for module in _imports(path):
         top = module.split(".")[0]
         if top in OWNED_IMPORTS:
-            assert owner in OWNED_IMPORTS[top], f"{path} imports {top}, owned by {OWNED_IMPORTS[top]}"
+            assert owner in OWNED_IMPORTS[top], (
+                f"{path} imports {top}, owned by {OWNED_IMPORTS[top]}"
+            )
         if top != "puffin" or module == "puffin":
             continue
         target = _component(module)

@@ -12,6 +12,7 @@
     ├── InvalidWheel                 a wheel that breaks the format or our safety rules
     ├── InstallError                 installing or uninstalling in the environment failed
     ├── CacheError                   the cache directory is unusable
+    ├── OfflineError                 --offline and something is not in the cache
     └── UnsupportedSource            a source kind this build of puffin cannot handle yet
 
 `cli/` renders `str(error)`; nothing below it prints.
@@ -63,7 +64,7 @@ class NetworkError(PuffinError):
         self.reason = reason
 
 
-class IndexError_(PuffinError):  # noqa: N801 - the builtin IndexError is a different thing
+class IndexError_(PuffinError):
     """An index answered with something that cannot be used."""
 
 
@@ -101,6 +102,10 @@ class InstallError(PuffinError):
 
 class CacheError(PuffinError):
     """The cache directory cannot be used."""
+
+
+class OfflineError(PuffinError):
+    """`--offline` was given and what is needed is not in the cache."""
 
 
 class UnsupportedSource(PuffinError):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import re
 from dataclasses import dataclass
+
+_HEX = re.compile("[0-9a-f]+")
 
 
 class HashAlgorithm(enum.Enum):
@@ -40,7 +43,7 @@ class HashDigest:
             ) from None
         value = value.strip().lower()
         expected_length = hashlib.new(algo.value).digest_size * 2
-        if len(value) != expected_length or any(c not in "0123456789abcdef" for c in value):
+        if len(value) != expected_length or not _HEX.fullmatch(value):
             raise ValueError(f"{text!r} is not a valid {algo.value} digest")
         return cls(algo, value)
 

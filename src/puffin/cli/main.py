@@ -1,7 +1,28 @@
-"""The `puffin` command line."""
+"""The `puffin` command line: click commands that call `commands/` and render the results."""
 
 from __future__ import annotations
 
+import click
+
+from puffin import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="puffin")
+def cli() -> None:
+    """A fast Python package installer and resolver with pip-tools' interface."""
+
+
+def _register() -> None:
+    from puffin.cli.pip_sync import pip_sync_command
+    from puffin.cli.venv import venv_command
+
+    cli.add_command(pip_sync_command)
+    cli.add_command(venv_command)
+
+
+_register()
+
 
 def main() -> None:
-    raise SystemExit("puffin: not wired yet")
+    cli.main(prog_name="puffin")

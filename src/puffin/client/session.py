@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING
 from puffin.client.auth import CredentialStore
 from puffin.client.retry import DEFAULT_RETRIES
 from puffin.client.urls import redact_url
-from puffin.errors import PuffinError
+from puffin.errors import OfflineError
 from puffin.pypi_types.file_record import FileRecord
 
 if TYPE_CHECKING:  # httpx costs ~0.1s to import: a run served from the cache never pays it
     import httpx
 
 
-def offline_error(what: str) -> PuffinError:
-    return PuffinError(f"{what} is not in the cache and --offline forbids network access")
+def offline_error(what: str) -> OfflineError:
+    return OfflineError(f"{what} is not in the cache and --offline forbids network access")
 
 
 class Session:

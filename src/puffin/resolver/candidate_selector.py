@@ -43,7 +43,9 @@ class SelectorSettings:
     prefer_binary: bool = False
 
     @classmethod
-    def from_tags(cls, tags: Sequence[str], python_version: Version, **kwargs: object) -> SelectorSettings:
+    def from_tags(
+        cls, tags: Sequence[str], python_version: Version, **kwargs: object
+    ) -> SelectorSettings:
         priority = {tag: rank for rank, tag in enumerate(tags)}
         return cls(priority, python_version, **kwargs)  # type: ignore[arg-type]
 
@@ -60,7 +62,9 @@ class NotSelected:
 
     versions_available: tuple[Version, ...]  # every version on the indexes
     matching: tuple[Version, ...]  # versions allowed by the specifier (pre-release rules applied)
-    rejections: Mapping[Version, tuple[Rejection, ...]]  # per matching version, why its files failed
+    rejections: Mapping[
+        Version, tuple[Rejection, ...]
+    ]  # per matching version, why its files failed
     requires_python: Mapping[Version, str]  # the Requires-Python of versions rejected for it
 
 
@@ -167,15 +171,16 @@ def explain(
         return f"No version of {name} matches {wanted} (available: {shown})"
     version = result.matching[0]
     reasons = result.rejections.get(version, ())
+    pin = f"{name}=={version}"
     details = {
-        Rejection.YANKED: f"{name}=={version} is yanked",
+        Rejection.YANKED: f"{pin} is yanked",
         Rejection.REQUIRES_PYTHON: (
-            f"{name}=={version} requires Python {result.requires_python.get(version, '')}"
+            f"{pin} requires Python {result.requires_python.get(version, '')}"
             f", but the target is Python {python_version}"
         ),
-        Rejection.INCOMPATIBLE_TAGS: f"{name}=={version} has no wheel compatible with this interpreter",
-        Rejection.SDIST_FORBIDDEN: f"{name}=={version} offers only files forbidden by --only-binary",
-        Rejection.WHEEL_FORBIDDEN: f"{name}=={version} offers only wheels, forbidden by --no-binary",
+        Rejection.INCOMPATIBLE_TAGS: f"{pin} has no wheel compatible with this interpreter",
+        Rejection.SDIST_FORBIDDEN: f"{pin} offers only files forbidden by --only-binary",
+        Rejection.WHEEL_FORBIDDEN: f"{pin} offers only wheels, forbidden by --no-binary",
     }
-    text = "; ".join(details[r] for r in reasons) or f"no usable file for {name}=={version}"
+    text = "; ".join(details[r] for r in reasons) or f"no usable file for {pin}"
     return f"Cannot install {wanted}: {text}"

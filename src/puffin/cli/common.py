@@ -1,0 +1,61 @@
+"""Options shared by every command, and the wrapper that turns errors into one clear message."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from puffin.cli.output import Printer
+from puffin.errors import PuffinError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def common_options(func: F) -> F:
+    """Options every command takes, so they may follow the sub-command as uv and pip allow."""
+    func = click.option("-q", "--quiet", count=True, help="Print less; -q shows only errors.")(func)
+    func = click.option("-v", "--verbose", count=True, help="Print more, for debugging.")(func)
+    func = click.option(
+        "--cache-dir",
+        envvar="PUFFIN_CACHE_DIR",
+        type=click.Path(file_okay=False),
+        help="Cache directory [env: PUFFIN_CACHE_DIR].",
+    )(func)
+    func = click.option(
+        "--no-cache",
+        is_flag=True,
+        envvar="PUFFIN_NO_CACHE",
+        help="Use a temporary cache, removed when the command ends.",
+    )(func)
+    return func
+
+
+def run_command(func: F) -> F:
+    """Render PuffinError as one clear message with its exit code; never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        verbose = kwargs.get("verbose", 0)
+        if verbose:
+            logging.basicConfig(
+                level=logging.DEBUG, format="%(name)s: %(message)s", stream=sys.stderr
+            )
+            # httpx and httpcore log every request and socket event; -vv shows them.
+            if verbose < 2:
+                logging.getLogger("httpx").setLevel(logging.WARNING)
+                logging.getLogger("httpcore").setLevel(logging.WARNING)
+        try:
+            return func(*args, **kwargs)
+        except PuffinError as error:
+            Printer(quiet=0).error(str(error))
+            sys.exit(error.exit_code)
+        except KeyboardInterrupt:
+            Printer(quiet=0).error("Interrupted")
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]

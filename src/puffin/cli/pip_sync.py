@@ -1,0 +1,134 @@
+"""`puffin pip-sync`: options, then the summary a user reads."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from puffin.cli.common import common_options, run_command
+from puffin.cli.output import Printer, format_duration, plural
+from puffin.commands.pip_sync_options import IndexOptions, SyncOptions
+from puffin.names import normalize_name
+from puffin.traits import SilentReporter
+
+
+def _link_modes() -> list[str]:
+    return ["clone", "hardlink", "copy", "symlink"]
+
+
+@click.command("pip-sync")
+@click.argument("src_files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option(
+    "-p",
+    "--python",
+    "--python-executable",
+    "python",
+    help="Target interpreter: a path or X.Y (default: $VIRTUAL_ENV, then ./.venv).",
+)
+@click.option("-i", "--index-url", envvar="PUFFIN_INDEX_URL", help="Primary index URL.")
+@click.option("--extra-index-url", multiple=True, help="Further index URLs (repeatable).")
+@click.option("-f", "--find-links", multiple=True, help="Directories or pages of archives.")
+@click.option("--no-index", is_flag=True, help="Ignore every index (only --find-links).")
+@click.option("--offline", is_flag=True, help="Use only cached data; no network access.")
+@click.option("--refresh", is_flag=True, help="Revalidate cached index pages.")
+@click.option("--link-mode", type=click.Choice(_link_modes()), help="How files get into the venv.")
+@click.option("--reinstall", is_flag=True, help="Reinstall every listed package.")
+@click.option("--reinstall-package", multiple=True, help="Reinstall this package (repeatable).")
+@click.option("-n", "--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option("--require-hashes", is_flag=True, help="Every requirement must carry a --hash.")
+@click.option("--compile", "compile_bytecode", is_flag=True, help="Byte-compile after install.")
+@click.option("--no-binary", multiple=True, help="Do not use wheels for these (or :all:).")
+@click.option("--only-binary", multiple=True, help="Use only wheels for these (or :all:).")
+@click.option("--pre", is_flag=True, help="Allow pre-releases for unpinned lines.")
+@common_options
+@run_command
+def pip_sync_command(src_files: tuple[str, ...], **options: Any) -> None:
+    """Make an environment hold exactly the packages in requirement files.
+
+    \b
+    Example:
+      puffin pip-sync requirements.txt
+    """
+    from puffin.cache import Cache
+    from puffin.commands.pip_sync import pip_sync
+    from puffin.installer.link import LinkMode
+
+    printer = Printer(options["quiet"])
+    files = src_files or ("requirements.txt",)
+    sync_options = SyncOptions(
+        requirement_files=files,
+        python=options["python"],
+        index=IndexOptions(
+            index_url=options["index_url"],
+            extra_index_urls=_split_env_list("PUFFIN_EXTRA_INDEX_URL", options["extra_index_url"]),
+            find_links=tuple(options["find_links"]),
+            no_index=options["no_index"],
+        ),
+        offline=options["offline"],
+        refresh=options["refresh"],
+        link_mode=LinkMode(options["link_mode"]) if options["link_mode"] else None,
+        reinstall=options["reinstall"],
+        reinstall_packages=frozenset(normalize_name(n) for n in options["reinstall_package"]),
+        dry_run=options["dry_run"],
+        require_hashes=options["require_hashes"],
+        compile_bytecode=options["compile_bytecode"],
+        no_binary=_split_commas(options["no_binary"]),
+        only_binary=_split_commas(options["only_binary"]),
+        prerelease=options["pre"],
+    )
+    cache = Cache.from_settings(options["cache_dir"], no_cache=options["no_cache"])
+    reporter = _reporter(options["quiet"])
+    try:
+        cache.init()
+        result = pip_sync(sync_options, cache, reporter)
+    finally:
+        reporter.close()
+        cache.cleanup()
+    for warning in result.warnings:
+        printer.warning(warning)
+    _print_result(printer, result)
+
+
+def _split_commas(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def _split_env_list(variable: str, given: tuple[str, ...]) -> tuple[str, ...]:
+    if given:
+        return given
+    return tuple(os.environ.get(variable, "").split())
+
+
+class _QuietReporter(SilentReporter):
+    def close(self) -> None:
+        pass
+
+
+def _reporter(quiet: int) -> Any:
+    if quiet or not sys.stderr.isatty():
+        return _QuietReporter()
+    from puffin.cli.lazy_progress import LazyProgressReporter
+
+    return LazyProgressReporter()
+
+
+def _print_result(printer: Printer, result: Any) -> None:
+    elapsed = format_duration(result.elapsed_seconds)
+    if not result.installed and not result.uninstalled:
+        printer.info(printer.dim(f"Audited {plural(result.audited, 'package')} in {elapsed}"))
+        return
+    verb = "Would " if result.dry_run else ""
+    if result.uninstalled:
+        word = "uninstall" if result.dry_run else "Uninstalled"
+        printer.info(f"{verb}{word} {plural(len(result.uninstalled), 'package')}")
+    if result.installed:
+        word = "install" if result.dry_run else "Installed"
+        suffix = "" if result.dry_run else f" in {elapsed}"
+        printer.info(f"{verb}{word} {plural(len(result.installed), 'package')}{suffix}")
+    lines = [(c.name, 0, printer.removed(f" - {c.name}=={c.version}")) for c in result.uninstalled]
+    lines += [(c.name, 1, printer.added(f" + {c.name}=={c.version}")) for c in result.installed]
+    for _name, _order, text in sorted(lines):
+        printer.info(text)

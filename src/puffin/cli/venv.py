@@ -1,0 +1,64 @@
+"""`puffin venv`: create a virtualenv fast."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from puffin.cli.common import common_options, run_command
+from puffin.cli.output import Printer
+
+
+@click.command("venv")
+@click.argument("path", default=".venv", type=click.Path(file_okay=False))
+@click.option("-p", "--python", help="Base interpreter: a path or X.Y (default: python3 on PATH).")
+@click.option("--seed", is_flag=True, help="Install pip (and setuptools, wheel before 3.12).")
+@click.option("--prompt", help="Prompt shown by the activation scripts.")
+@click.option("--system-site-packages", is_flag=True, help="See the base's site-packages.")
+@click.option("-i", "--index-url", envvar="PUFFIN_INDEX_URL", help="Index for --seed.")
+@click.option("--extra-index-url", multiple=True, help="Further indexes for --seed.")
+@click.option("-f", "--find-links", multiple=True, help="Archives for --seed.")
+@click.option("--no-index", is_flag=True, help="Ignore indexes for --seed.")
+@common_options
+@run_command
+def venv_command(path: str, **options: Any) -> None:
+    """Create a virtualenv at PATH (default .venv).
+
+    \b
+    Example:
+      puffin venv .venv --python 3.12
+    """
+    from puffin.cache import Cache
+    from puffin.commands.pip_sync_options import IndexOptions
+    from puffin.commands.venv import venv
+    from puffin.traits import SilentReporter
+
+    printer = Printer(options["quiet"])
+    cache = Cache.from_settings(options["cache_dir"], no_cache=options["no_cache"])
+    try:
+        cache.init()
+        result = venv(
+            Path(path),
+            python=options["python"],
+            seed=options["seed"],
+            prompt=options["prompt"],
+            system_site_packages=options["system_site_packages"],
+            cache=cache,
+            reporter=SilentReporter(),
+            index=IndexOptions(
+                index_url=options["index_url"],
+                extra_index_urls=tuple(options["extra_index_url"]),
+                find_links=tuple(options["find_links"]),
+                no_index=options["no_index"],
+            ),
+        )
+    finally:
+        cache.cleanup()
+    version = ".".join(str(part) for part in result.base.version)
+    printer.info(f"Using CPython {version} interpreter at: {result.base.executable}")
+    printer.info(f"Creating virtual environment at: {path}")
+    for line in result.seeded:
+        printer.info(printer.added(f" + {line}"))
+    printer.info(printer.dim(f"Activate with: source {path}/bin/activate"))

@@ -1,0 +1,204 @@
+"""`puffin pip-sync`: make an environment hold exactly the distributions a file lists."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import Version
+
+from puffin.cache import Cache, CacheBucket
+from puffin.commands.pip_sync_options import SyncOptions
+from puffin.commands.wanted import Wanted, wanted_set
+from puffin.installer.plan import Desired, Plan, plan_sync, source_key_of_url
+from puffin.installer.site_packages import InstalledDistribution, scan_site_packages
+from puffin.interpreter import Interpreter, find_interpreter, query_interpreter
+from puffin.names import PackageName
+from puffin.requirements_txt import RequirementsTxt, merge, parse_requirements_file
+from puffin.traits import ProgressReporter
+
+
+@dataclass(frozen=True)
+class Change:
+    name: PackageName
+    version: str
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What a sync did (or, with --dry-run, would do), for the CLI to report."""
+
+    interpreter: Interpreter
+    audited: int
+    installed: tuple[Change, ...]
+    uninstalled: tuple[Change, ...]
+    downloaded: int
+    dry_run: bool
+    elapsed_seconds: float
+    warnings: tuple[str, ...] = ()
+
+
+def pip_sync(
+    options: SyncOptions,
+    cache: Cache,
+    reporter: ProgressReporter,
+    *,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> SyncResult:
+    """Sync the target environment to the requirement files; see SyncOptions for the knobs."""
+    started = time.perf_counter()
+    environ = os.environ if environ is None else environ
+    cwd = Path.cwd() if cwd is None else cwd
+    requirements = merge(
+        [parse_requirements_file(path, environ=environ) for path in options.requirement_files]
+    )
+    executable = find_interpreter(options.python, environ=environ, cwd=cwd)
+    interpreter = query_interpreter(executable, cache_dir=cache.bucket(CacheBucket.INTERPRETER))
+    wanted = wanted_set(
+        requirements.requirements,
+        requirements.constraints,
+        interpreter.markers,
+        require_hashes=options.require_hashes or requirements.require_hashes,
+    )
+    installed = scan_site_packages(interpreter.scheme)
+    reinstall = frozenset(options.reinstall_packages)
+    plan, versions, unresolved = _plan_without_network(wanted, installed, options, reinstall)
+    if not unresolved and not plan.install and not plan.reinstall and not plan.remove:
+        return SyncResult(
+            interpreter,
+            len(plan.keep),
+            (),
+            (),
+            0,
+            options.dry_run,
+            time.perf_counter() - started,
+            requirements.warnings,
+        )
+    changing = {d.name for d in plan.install} | {entry.desired.name for entry in plan.reinstall}
+    needed = [*unresolved, *(item for item in wanted if item.name in changing)]
+    return _sync_with_network(
+        options,
+        cache,
+        reporter,
+        requirements,
+        interpreter,
+        wanted,
+        needed,
+        versions,
+        installed,
+        reinstall,
+        started,
+    )
+
+
+def _desired_for(item: Wanted, version: Version) -> Desired:
+    key = source_key_of_url(item.url) if item.url is not None else None
+    return Desired(item.name, str(version), key, False)
+
+
+def _plan_without_network(
+    wanted: Sequence[Wanted],
+    installed: Mapping[PackageName, InstalledDistribution],
+    options: SyncOptions,
+    reinstall: frozenset[PackageName],
+) -> tuple[Plan, dict[PackageName, Version], list[Wanted]]:
+    """Plan everything whose version is known offline; return the rest for the network step.
+
+    A pinned line knows its version. An unpinned line is satisfied by an installed version in
+    its range (what pip and uv do), and only otherwise needs the index to choose one.
+    """
+    desired: list[Desired] = []
+    versions: dict[PackageName, Version] = {}
+    unresolved: list[Wanted] = []
+    for item in wanted:
+        version = item.pinned_version
+        if version is None:
+            current = installed.get(item.name)
+            if (
+                current is not None
+                and current.direct_url is None
+                and item.specifier.contains(current.version, prereleases=True)
+            ):
+                version = Version(current.version)
+            else:
+                unresolved.append(item)
+                continue
+        versions[item.name] = version
+        desired.append(_desired_for(item, version))
+    plan = plan_sync(desired, installed, reinstall_all=options.reinstall, reinstall=reinstall)
+    return plan, versions, unresolved
+
+
+def _sync_with_network(
+    options: SyncOptions,
+    cache: Cache,
+    reporter: ProgressReporter,
+    requirements: RequirementsTxt,
+    interpreter: Interpreter,
+    wanted: Sequence[Wanted],
+    needed: Sequence[Wanted],
+    versions: dict[PackageName, Version],
+    installed: Mapping[PackageName, InstalledDistribution],
+    reinstall: frozenset[PackageName],
+    started: float,
+) -> SyncResult:
+    # Imported here so a no-op sync never loads the HTTP stack.
+    from puffin.commands.sync_fetch import fetch_wheels
+
+    fetched = asyncio.run(
+        fetch_wheels(
+            needed,
+            options,
+            cache,
+            reporter,
+            requirements,
+            interpreter,
+            prepare=not options.dry_run,
+        )
+    )
+    versions = {**versions, **fetched.versions}
+    desired = [_desired_for(item, versions[item.name]) for item in wanted]
+    plan = plan_sync(desired, installed, reinstall_all=options.reinstall, reinstall=reinstall)
+    to_install = [*plan.install, *(entry.desired for entry in plan.reinstall)]
+    removals = [*(installed[e.desired.name] for e in plan.reinstall), *plan.remove]
+    installed_changes = tuple(
+        sorted((Change(d.name, d.version) for d in to_install), key=lambda c: c.name)
+    )
+    removed_changes = tuple(
+        sorted((Change(d.name, d.version) for d in removals), key=lambda c: c.name)
+    )
+    if options.dry_run:
+        return SyncResult(
+            interpreter,
+            len(plan.keep),
+            installed_changes,
+            removed_changes,
+            0,
+            True,
+            time.perf_counter() - started,
+            requirements.warnings,
+        )
+    from puffin.commands.sync_install import apply_changes
+
+    apply_changes(
+        interpreter,
+        removals,
+        [(d, fetched.prepared[d.name], fetched.direct_urls.get(d.name)) for d in to_install],
+        link_mode=options.link_mode,
+        compile_bytecode_after=options.compile_bytecode,
+    )
+    return SyncResult(
+        interpreter,
+        len(plan.keep),
+        installed_changes,
+        removed_changes,
+        fetched.downloaded,
+        False,
+        time.perf_counter() - started,
+        requirements.warnings,
+    )

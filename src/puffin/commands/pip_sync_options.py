@@ -1,0 +1,38 @@
+"""The settings of a pip-sync run, as the command line and config give them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from puffin.installer.link import LinkMode
+from puffin.names import PackageName
+
+DEFAULT_INDEX_URL = "https://pypi.org/simple"
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    """Index settings from the command line; they override or extend the files' own."""
+
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    no_index: bool = False
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    requirement_files: tuple[str, ...]
+    python: str | None = None
+    index: IndexOptions = field(default_factory=IndexOptions)
+    offline: bool = False
+    refresh: bool = False
+    link_mode: LinkMode | None = None
+    reinstall: bool = False
+    reinstall_packages: frozenset[PackageName] = frozenset()
+    dry_run: bool = False
+    require_hashes: bool = False
+    compile_bytecode: bool = False
+    no_binary: tuple[str, ...] = ()
+    only_binary: tuple[str, ...] = ()
+    prerelease: bool = False

@@ -1,0 +1,165 @@
+"""The networked half of pip-sync: choose a wheel for each line, then prepare them all at once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urldefrag
+
+from packaging.direct_url import ArchiveInfo, DirectUrl
+from packaging.version import Version
+
+from puffin.cache import Cache
+from puffin.client.registry import IndexSettings, RegistryClient
+from puffin.commands.pip_sync_options import DEFAULT_INDEX_URL, SyncOptions
+from puffin.commands.wanted import Wanted
+from puffin.dist_types import File, IndexLocation
+from puffin.distribution.prepare import PreparedWheel, Preparer, WheelSource
+from puffin.errors import NoMatchingDistribution, UnsupportedSource
+from puffin.hashes import HashAlgorithm
+from puffin.interpreter import Interpreter
+from puffin.names import PackageName, normalize_name
+from puffin.requirements_txt import RequirementsTxt
+from puffin.resolver.candidate_selector import NotSelected, SelectorSettings, explain, select_file
+from puffin.traits import ProgressReporter
+
+
+@dataclass(frozen=True)
+class Fetched:
+    versions: dict[PackageName, Version]
+    prepared: dict[PackageName, PreparedWheel]
+    direct_urls: dict[PackageName, str]  # direct_url.json text (PEP 610) for URL and path wheels
+    downloaded: int
+
+
+def index_settings(options: SyncOptions, requirements: RequirementsTxt) -> IndexSettings:
+    """Command-line index options win over the file's `-i`; extra indexes and links add up."""
+    return IndexSettings(
+        index_url=options.index.index_url or requirements.index_url or DEFAULT_INDEX_URL,
+        extra_index_urls=tuple(
+            dict.fromkeys((*requirements.extra_index_urls, *options.index.extra_index_urls))
+        ),
+        find_links=tuple(dict.fromkeys((*requirements.find_links, *options.index.find_links))),
+        no_index=options.index.no_index or requirements.no_index,
+    )
+
+
+def _binary_rules(
+    options: SyncOptions, requirements: RequirementsTxt
+) -> tuple[frozenset[str], frozenset[str]]:
+    no_binary = {normalize_name(n) if n != ":all:" else n for n in options.no_binary}
+    only_binary = {normalize_name(n) if n != ":all:" else n for n in options.only_binary}
+    return frozenset(no_binary), frozenset(only_binary)
+
+
+def selector_settings(
+    options: SyncOptions, requirements: RequirementsTxt, interpreter: Interpreter
+) -> SelectorSettings:
+    no_binary, only_binary = _binary_rules(options, requirements)
+    policy = requirements.binary_policy
+
+    def allows_wheel(name: PackageName) -> bool:
+        if name in only_binary:
+            return True
+        if name in no_binary or (":all:" in no_binary and ":all:" not in only_binary):
+            return False
+        return policy.allows_wheel(name)
+
+    def allows_sdist(name: PackageName) -> bool:
+        if name in no_binary:
+            return True
+        if name in only_binary or ":all:" in only_binary:
+            return False
+        return policy.allows_sdist(name)
+
+    return SelectorSettings.from_tags(
+        interpreter.tags,
+        Version(interpreter.markers["python_full_version"]),
+        allows_wheel=allows_wheel,
+        allows_sdist=allows_sdist,
+        allow_prereleases=options.prerelease or requirements.pre,
+        prefer_binary=requirements.prefer_binary,
+    )
+
+
+def _direct_source(item: Wanted) -> WheelSource:
+    assert item.url is not None and item.wheel is not None
+    url, _fragment = urldefrag(item.url)
+    file = File(
+        dist=item.wheel,
+        url=url,
+        hashes=item.hashes,
+        requires_python=None,
+        yanked=None,
+        size=None,
+        upload_time=None,
+        has_metadata_file=False,
+        metadata_hashes=(),
+        index=IndexLocation(url),
+    )
+    kind = "path" if url.startswith("file:") else "url"
+    return WheelSource(file, kind, item.hashes)
+
+
+def direct_url_json(prepared: PreparedWheel) -> str:
+    """PEP 610 `direct_url.json` for a wheel installed from a URL or a local file."""
+    sha256 = next(d for d in prepared.hashes if d.algorithm is HashAlgorithm.SHA256)
+    record = DirectUrl(
+        url=prepared.source.file.url, archive_info=ArchiveInfo(hashes={"sha256": sha256.hex})
+    ).to_dict()
+    # pip still reads the older single `hash` key, so both are written.
+    record["archive_info"]["hash"] = f"sha256={sha256.hex}"
+    return json.dumps(record, sort_keys=True)
+
+
+async def fetch_wheels(
+    needed: Sequence[Wanted],
+    options: SyncOptions,
+    cache: Cache,
+    reporter: ProgressReporter,
+    requirements: RequirementsTxt,
+    interpreter: Interpreter,
+    *,
+    prepare: bool,
+) -> Fetched:
+    """Select a wheel for every needed line (pages fetched concurrently), then prepare them."""
+    settings = selector_settings(options, requirements, interpreter)
+    async with RegistryClient(
+        cache=cache,
+        indexes=index_settings(options, requirements),
+        offline=options.offline,
+        refresh=options.refresh,
+    ) as client:
+        registry_items = [item for item in needed if item.url is None]
+        pages = await asyncio.gather(*(client.project_files(item.name) for item in registry_items))
+        sources: list[WheelSource] = [_direct_source(i) for i in needed if i.url is not None]
+        versions: dict[PackageName, Version] = {s.name: s.wheel.version for s in sources}
+        for item, files in zip(registry_items, pages, strict=True):
+            result = select_file(item.name, item.specifier, files, settings)
+            if isinstance(result, NotSelected):
+                raise NoMatchingDistribution(
+                    explain(item.name, item.specifier, result, settings.python_version)
+                    + f" ({item.origin})"
+                )
+            if not result.file.is_wheel:
+                raise UnsupportedSource(
+                    f"{item.name}=={result.version} is only available as a source distribution"
+                    f" ({result.file.filename}), and building from source is not supported yet"
+                )
+            versions[item.name] = result.version
+            sources.append(WheelSource(result.file, "registry", item.hashes))
+        if not prepare:
+            return Fetched(versions, {}, {}, 0)
+        preparer = Preparer(cache, client, reporter)
+        prepared = await preparer.prepare_all(sources)
+    direct_urls = {
+        p.source.name: direct_url_json(p) for p in prepared if p.source.kind != "registry"
+    }
+    return Fetched(
+        versions,
+        {p.source.name: p for p in prepared},
+        direct_urls,
+        sum(1 for p in prepared if not p.from_cache),
+    )

@@ -1,0 +1,156 @@
+"""Bring each wheel into the archive cache once: download (hashing as it streams), verify, unzip.
+
+A prepared wheel is a directory under `archive-v0/<id>` that installs link from. The cache entry
+for a wheel is the symlink `wheels-v0/<source>/<name>/<wheel stem>` plus `<stem>.json` with its
+digests; the symlink is written last (an atomic swap), so a crash part-way leaves at most an
+unreferenced archive directory, never a half-written entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from puffin.cache import Cache, CacheBucket
+from puffin.cache.cache import digest, index_key
+from puffin.dist_types import File
+from puffin.distribution.unzip import unpack_wheel
+from puffin.errors import HashMismatch
+from puffin.filenames import WheelFilename
+from puffin.fs import atomic_write_json, read_json, replace_symlink
+from puffin.hashes import HashAlgorithm, HashDigest, first_mismatch
+from puffin.names import PackageName
+from puffin.traits import FileDownloader, ProgressReporter
+
+
+@dataclass(frozen=True)
+class WheelSource:
+    """A wheel to prepare: a registry file, a direct URL, or a local path (file:// URL)."""
+
+    file: File
+    kind: str  # "registry", "url" or "path": which wheels-v0 sub-bucket holds it
+    allowed_hashes: tuple[HashDigest, ...] = ()  # the user's --hash values (hash-checking mode)
+
+    @property
+    def name(self) -> PackageName:
+        return self.file.dist.name
+
+    @property
+    def wheel(self) -> WheelFilename:
+        assert isinstance(self.file.dist, WheelFilename)
+        return self.file.dist
+
+
+@dataclass(frozen=True)
+class PreparedWheel:
+    source: WheelSource
+    archive: Path  # the unzipped tree in archive-v0
+    hashes: tuple[HashDigest, ...]  # digests of the wheel file itself
+    from_cache: bool
+
+
+def _entry_dir(cache: Cache, source: WheelSource) -> Path:
+    wheels = cache.bucket(CacheBucket.WHEELS)
+    if source.kind == "registry":
+        sub = index_key(source.file.index.url)
+    elif source.kind == "url":
+        sub = f"url/{digest(source.file.url)}"
+    else:
+        sub = f"path/{digest(source.file.url)}"
+    return wheels / sub / source.name
+
+
+def _local_stamp(source: WheelSource) -> list[int] | None:
+    """A local wheel is fresh while its size and mtime are unchanged."""
+    if source.kind != "path":
+        return None
+    from urllib.parse import unquote, urlsplit
+
+    stat = os.stat(unquote(urlsplit(source.file.url).path))
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+class Preparer:
+    """Prepares wheels concurrently: each distribution in one pass, each file fetched once."""
+
+    def __init__(
+        self, cache: Cache, downloader: FileDownloader, reporter: ProgressReporter
+    ) -> None:
+        self._cache = cache
+        self._downloader = downloader
+        self._reporter = reporter
+
+    async def prepare_all(self, sources: Sequence[WheelSource]) -> list[PreparedWheel]:
+        return list(await asyncio.gather(*(self.prepare(source) for source in sources)))
+
+    def cached(self, source: WheelSource) -> PreparedWheel | None:
+        """The cache entry for `source` if it exists, is complete and satisfies its hashes."""
+        entry = _entry_dir(self._cache, source) / source.wheel.stem
+        info = read_json(entry.with_name(entry.name + ".json"))
+        if not isinstance(info, dict) or not entry.is_dir():
+            return None
+        try:
+            hashes = tuple(HashDigest.parse(text) for text in info["hashes"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if info.get("stamp") != _local_stamp(source):
+            return None
+        if not self._hashes_known(source, hashes) or self._mismatch(source, hashes):
+            return None
+        return PreparedWheel(source, entry.resolve(), hashes, from_cache=True)
+
+    async def prepare(self, source: WheelSource) -> PreparedWheel:
+        cached = self.cached(source)
+        if cached is not None:
+            return cached
+        algorithms = frozenset(
+            {HashAlgorithm.SHA256}
+            | {d.algorithm for d in source.allowed_hashes}
+            | {d.algorithm for d in source.file.hashes}
+        )
+        archive_root = self._cache.bucket(CacheBucket.ARCHIVE)
+        archive_root.mkdir(parents=True, exist_ok=True)
+        with self._cache.temp_dir() as temp:
+            download = temp / source.file.filename
+            hashes = await self._downloader.download(
+                source.file, download, reporter=self._reporter, algorithms=algorithms
+            )
+            mismatch = self._mismatch(source, hashes)
+            if mismatch is not None:
+                expected = [str(d) for d in (source.allowed_hashes or source.file.hashes)]
+                raise HashMismatch(source.file.filename, expected, str(mismatch))
+            unpacked = temp / "unpacked"
+            await asyncio.to_thread(unpack_wheel, download, unpacked, filename=source.wheel)
+            archive = archive_root / uuid.uuid4().hex
+            os.rename(unpacked, archive)
+        entry = _entry_dir(self._cache, source) / source.wheel.stem
+        atomic_write_json(
+            entry.with_name(entry.name + ".json"),
+            {
+                "hashes": [str(d) for d in hashes],
+                "url": source.file.url,
+                "stamp": _local_stamp(source),
+            },
+        )
+        replace_symlink(entry, os.path.relpath(archive, entry.parent))
+        self._reporter.on_unpack_complete(source.name)
+        return PreparedWheel(source, archive, hashes, from_cache=False)
+
+    @staticmethod
+    def _hashes_known(source: WheelSource, hashes: tuple[HashDigest, ...]) -> bool:
+        """Whether the stored digests cover an algorithm the user's hashes use."""
+        if not source.allowed_hashes:
+            return True
+        known = {d.algorithm for d in hashes}
+        return any(d.algorithm in known for d in source.allowed_hashes)
+
+    @staticmethod
+    def _mismatch(source: WheelSource, hashes: tuple[HashDigest, ...]) -> HashDigest | None:
+        # Both the user's hashes and the index's must hold before a file enters the cache.
+        return first_mismatch(source.allowed_hashes, hashes) or first_mismatch(
+            source.file.hashes, hashes
+        )
