@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from packaging.tags import Tag, parse_tag
@@ -39,6 +40,15 @@ class WheelFilename:
     @property
     def stem(self) -> str:
         return self.filename[: -len(".whl")]
+
+    def tag_rank(self, priority: Mapping[str, int]) -> int | None:
+        """The rank of this wheel's best supported tag (0 is best), None if none is supported."""
+        best: int | None = None
+        for tag in self.tags:
+            rank = priority.get(str(tag))
+            if rank is not None and (best is None or rank < best):
+                best = rank
+        return best
 
     @classmethod
     def parse(cls, filename: str) -> WheelFilename:

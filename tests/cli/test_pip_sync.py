@@ -256,3 +256,34 @@ def test_requirements_cycle_is_an_error(venv: Path, tmp_path: Path) -> None:
     result = run_puffin("pip-sync", "--python", venv, tmp_path / "a.txt")
     assert result.returncode == 2
     assert "recursively references itself" in result.stderr
+
+
+def test_wheels_sharing_new_data_directories_install_together(
+    index: PackageIndex, venv: Path, tmp_path: Path
+) -> None:
+    names = [f"theme{i}" for i in range(8)]
+    for name in names:
+        index.add_wheel(
+            name, "1.0", data={f"data/share/icons/hicolor/scalable/{name}.svg": "<svg/>"}
+        )
+    reqs = write(tmp_path / "requirements.txt", "".join(f"{n}==1.0\n" for n in names))
+    result = sync(index, venv, reqs)
+    assert result.returncode == 0, result.stderr
+    icons = venv.parent.parent / "share" / "icons" / "hicolor" / "scalable"
+    assert sorted(p.name for p in icons.iterdir()) == [f"{n}.svg" for n in names]
+
+
+def test_warm_cache_sync_into_a_fresh_venv_asks_the_index_nothing(
+    index: PackageIndex, tmp_path: Path
+) -> None:
+    index.add_wheel("alpha", "1.0")
+    index.add_wheel("beta", "2.0", tag="py3-none-any")
+    reqs = write(tmp_path / "requirements.txt", "alpha==1.0\nbeta==2.0\n")
+    first = make_venv(tmp_path / "first")
+    assert sync(index, first, reqs).returncode == 0
+    index.clear_requests()
+    second = make_venv(tmp_path / "second")
+    result = sync(index, second, reqs)
+    assert result.returncode == 0, result.stderr
+    assert installed(second) == {"alpha": "1.0", "beta": "2.0"}
+    assert index.requests == []

@@ -22,7 +22,12 @@ from puffin.hashes import HashAlgorithm
 from puffin.interpreter import Interpreter
 from puffin.names import PackageName, normalize_name
 from puffin.requirements_txt import RequirementsTxt
-from puffin.resolver.candidate_selector import NotSelected, SelectorSettings, explain, select_file
+from puffin.resolver.candidate_selector import (
+    NotSelected,
+    SelectorSettings,
+    explain,
+    select_from_versions,
+)
 from puffin.traits import ProgressReporter
 
 
@@ -126,18 +131,38 @@ async def fetch_wheels(
 ) -> Fetched:
     """Select a wheel for every needed line (pages fetched concurrently), then prepare them."""
     settings = selector_settings(options, requirements, interpreter)
+    indexes = index_settings(options, requirements)
     async with RegistryClient(
-        cache=cache,
-        indexes=index_settings(options, requirements),
-        offline=options.offline,
-        refresh=options.refresh,
+        cache=cache, indexes=indexes, offline=options.offline, refresh=options.refresh
     ) as client:
-        registry_items = [item for item in needed if item.url is None]
-        pages = await asyncio.gather(*(client.project_files(item.name) for item in registry_items))
+        preparer = Preparer(cache, client, reporter)
         sources: list[WheelSource] = [_direct_source(i) for i in needed if i.url is not None]
         versions: dict[PackageName, Version] = {s.name: s.wheel.version for s in sources}
-        for item, files in zip(registry_items, pages, strict=True):
-            result = select_file(item.name, item.specifier, files, settings)
+        ready: list[PreparedWheel] = []
+        registry_items: list[Wanted] = []
+        for item in needed:
+            if item.url is not None:
+                continue
+            pin = item.pinned_version
+            cached = None
+            if pin is not None and not options.refresh:
+                cached = preparer.cached_registry_wheel(
+                    item.name,
+                    pin,
+                    index_urls=indexes.index_urls,
+                    tag_priority=settings.tag_priority,
+                    allowed_hashes=item.hashes,
+                )
+            if cached is None:
+                registry_items.append(item)
+            else:
+                versions[item.name] = cached.source.wheel.version
+                ready.append(cached)
+        projects = await asyncio.gather(*(client.project(item.name) for item in registry_items))
+        for item, project in zip(registry_items, projects, strict=True):
+            result = select_from_versions(
+                item.name, item.specifier, project.versions(), project.files, settings
+            )
             if isinstance(result, NotSelected):
                 raise NoMatchingDistribution(
                     explain(item.name, item.specifier, result, settings.python_version)
@@ -152,8 +177,7 @@ async def fetch_wheels(
             sources.append(WheelSource(result.file, "registry", item.hashes))
         if not prepare:
             return Fetched(versions, {}, {}, 0)
-        preparer = Preparer(cache, client, reporter)
-        prepared = await preparer.prepare_all(sources)
+        prepared = ready + await preparer.prepare_all(sources)
     direct_urls = {
         p.source.name: direct_url_json(p) for p in prepared if p.source.kind != "registry"
     }

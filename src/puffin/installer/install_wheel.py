@@ -136,7 +136,12 @@ def _ensure_dir(path: str, known: set[str], created: list[str]) -> None:
         return
     except FileNotFoundError:
         _ensure_dir(os.path.dirname(path), known, created)
-        os.mkdir(path)
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            # Wheels install in parallel threads; another one may have made it just now.
+            known.add(path)
+            return
     known.add(path)
     created.append(path)
 

@@ -73,15 +73,6 @@ def _is_exact_pin(specifier: SpecifierSet) -> bool:
     return len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version
 
 
-def _wheel_rank(wheel: WheelFilename, priority: Mapping[str, int]) -> int | None:
-    best: int | None = None
-    for tag in wheel.tags:
-        rank = priority.get(str(tag))
-        if rank is not None and (best is None or rank < best):
-            best = rank
-    return best
-
-
 def _matching_versions(
     versions: Sequence[Version], specifier: SpecifierSet, allow_prereleases: bool
 ) -> list[Version]:
@@ -99,7 +90,20 @@ def select_file(
     by_version: dict[Version, list[File]] = {}
     for file in files:
         by_version.setdefault(file.dist.version, []).append(file)
-    versions = sorted(by_version, reverse=True)
+    return select_from_versions(
+        name, specifier, sorted(by_version, reverse=True), by_version.__getitem__, settings
+    )
+
+
+def select_from_versions(
+    name: PackageName,
+    specifier: SpecifierSet,
+    versions: Sequence[Version],
+    files_of: Callable[[Version], Sequence[File]],
+    settings: SelectorSettings,
+) -> Selected | NotSelected:
+    """Like select_file over versions newest first, asking for a version's files only when it
+    is reached: a project page holds thousands of files and most are never looked at."""
     matching = _matching_versions(versions, specifier, settings.allow_prereleases)
     allow_yanked = _is_exact_pin(specifier)
     allows_wheel = settings.allows_wheel(name)
@@ -110,7 +114,7 @@ def select_file(
     for version in matching:
         best: tuple[tuple[int, int, tuple[int, str] | tuple[()]], File] | None = None
         reasons: list[Rejection] = []
-        for file in by_version[version]:
+        for file in files_of(version):
             if file.yanked is not None and not allow_yanked:
                 reasons.append(Rejection.YANKED)
                 continue
@@ -124,7 +128,7 @@ def select_file(
                 if not allows_wheel:
                     reasons.append(Rejection.WHEEL_FORBIDDEN)
                     continue
-                rank = _wheel_rank(file.dist, settings.tag_priority)
+                rank = file.dist.tag_rank(settings.tag_priority)
                 if rank is None:
                     reasons.append(Rejection.INCOMPATIBLE_TAGS)
                     continue
