@@ -119,6 +119,35 @@ def direct_url_json(prepared: PreparedWheel) -> str:
     return json.dumps(record, sort_keys=True)
 
 
+async def _fetch_one(
+    client: RegistryClient,
+    preparer: Preparer,
+    item: Wanted,
+    settings: SelectorSettings,
+    prepare: bool,
+) -> tuple[PackageName, Version, PreparedWheel | None]:
+    """Page, choice and preparation of one registry line, as one task: a wheel starts
+    downloading as soon as its own page is read, not when every page is."""
+    project = await client.project(item.name)
+    result = select_from_versions(
+        item.name, item.specifier, project.versions(), project.files, settings
+    )
+    if isinstance(result, NotSelected):
+        raise NoMatchingDistribution(
+            explain(item.name, item.specifier, result, settings.python_version)
+            + f" ({item.origin})"
+        )
+    if not result.file.is_wheel:
+        raise UnsupportedSource(
+            f"{item.name}=={result.version} is only available as a source distribution"
+            f" ({result.file.filename}), and building from source is not supported yet"
+        )
+    if not prepare:
+        return item.name, result.version, None
+    prepared = await preparer.prepare(WheelSource(result.file, "registry", item.hashes))
+    return item.name, result.version, prepared
+
+
 async def fetch_wheels(
     needed: Sequence[Wanted],
     options: SyncOptions,
@@ -129,7 +158,7 @@ async def fetch_wheels(
     *,
     prepare: bool,
 ) -> Fetched:
-    """Select a wheel for every needed line (pages fetched concurrently), then prepare them."""
+    """Choose and prepare a wheel for every needed line; cached pins need no index page."""
     settings = selector_settings(options, requirements, interpreter)
     indexes = index_settings(options, requirements)
     async with RegistryClient(
@@ -158,32 +187,21 @@ async def fetch_wheels(
             else:
                 versions[item.name] = cached.source.wheel.version
                 ready.append(cached)
-        projects = await asyncio.gather(*(client.project(item.name) for item in registry_items))
-        for item, project in zip(registry_items, projects, strict=True):
-            result = select_from_versions(
-                item.name, item.specifier, project.versions(), project.files, settings
-            )
-            if isinstance(result, NotSelected):
-                raise NoMatchingDistribution(
-                    explain(item.name, item.specifier, result, settings.python_version)
-                    + f" ({item.origin})"
-                )
-            if not result.file.is_wheel:
-                raise UnsupportedSource(
-                    f"{item.name}=={result.version} is only available as a source distribution"
-                    f" ({result.file.filename}), and building from source is not supported yet"
-                )
-            versions[item.name] = result.version
-            sources.append(WheelSource(result.file, "registry", item.hashes))
-        if not prepare:
-            return Fetched(versions, {}, {}, 0)
-        prepared = ready + await preparer.prepare_all(sources)
-    direct_urls = {
-        p.source.name: direct_url_json(p) for p in prepared if p.source.kind != "registry"
-    }
+        outcomes, direct = await asyncio.gather(
+            asyncio.gather(
+                *(_fetch_one(client, preparer, it, settings, prepare) for it in registry_items)
+            ),
+            preparer.prepare_all(sources if prepare else ()),
+        )
+        ready += direct
+    for name, version, prepared_wheel in outcomes:
+        versions[name] = version
+        if prepared_wheel is not None:
+            ready.append(prepared_wheel)
+    direct_urls = {p.source.name: direct_url_json(p) for p in ready if p.source.kind != "registry"}
     return Fetched(
         versions,
-        {p.source.name: p for p in prepared},
+        {p.source.name: p for p in ready},
         direct_urls,
-        sum(1 for p in prepared if not p.from_cache),
+        sum(1 for p in ready if not p.from_cache),
     )
