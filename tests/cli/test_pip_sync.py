@@ -287,3 +287,77 @@ def test_warm_cache_sync_into_a_fresh_venv_asks_the_index_nothing(
     assert result.returncode == 0, result.stderr
     assert installed(second) == {"alpha": "1.0", "beta": "2.0"}
     assert index.requests == []
+
+
+def test_reinstall_flags_and_link_modes(index: PackageIndex, venv: Path, tmp_path: Path) -> None:
+    index.add_wheel("alpha", "1.0")
+    index.add_wheel("beta", "1.0")
+    reqs = write(tmp_path / "requirements.txt", "alpha==1.0\nbeta==1.0\n")
+    assert sync(index, venv, reqs, "--link-mode", "copy").returncode == 0
+    site = next(venv.parent.parent.glob("lib/python*/site-packages"))
+    cache = Path(os.environ["PUFFIN_CACHE_DIR"])
+    archived = next(cache.glob("archive-v0/*/alpha/__init__.py"))
+    assert (site / "alpha" / "__init__.py").stat().st_ino != archived.stat().st_ino
+
+    result = sync(index, venv, reqs, "--reinstall-package", "Alpha", "--link-mode", "hardlink")
+    assert timing(result.stderr) == (
+        "Uninstalled 1 package\nInstalled 1 package in <t>\n - alpha==1.0\n + alpha==1.0\n"
+    )
+    assert (site / "alpha" / "__init__.py").stat().st_ino == archived.stat().st_ino
+
+    result = sync(index, venv, reqs, "--reinstall")
+    assert timing(result.stderr).splitlines()[:2] == [
+        "Uninstalled 2 packages",
+        "Installed 2 packages in <t>",
+    ]
+
+
+def test_compile_writes_bytecode_only_when_asked(
+    index: PackageIndex, venv: Path, tmp_path: Path
+) -> None:
+    index.add_wheel("alpha", "1.0")
+    index.add_wheel("beta", "1.0")
+    site = next(venv.parent.parent.glob("lib/python*/site-packages"))
+    assert sync(index, venv, write(tmp_path / "a.txt", "alpha==1.0\n")).returncode == 0
+    assert not (site / "alpha" / "__pycache__").exists()
+    result = sync(index, venv, write(tmp_path / "b.txt", "beta==1.0\n"), "--compile")
+    assert result.returncode == 0, result.stderr
+    assert [p.suffix for p in (site / "beta" / "__pycache__").iterdir()] == [".pyc"]
+
+
+def test_quiet_prints_nothing_and_color_only_when_forced(
+    index: PackageIndex, venv: Path, tmp_path: Path
+) -> None:
+    index.add_wheel("alpha", "1.0")
+    reqs = write(tmp_path / "requirements.txt", "alpha==1.0\n")
+    quiet = sync(index, venv, reqs, "-q")
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    colored = run_puffin(
+        "pip-sync",
+        "--python",
+        venv,
+        "--index-url",
+        index.url,
+        "--reinstall",
+        reqs,
+        env={"NO_COLOR": "", "FORCE_COLOR": "1"},
+    )
+    assert "\x1b[32m + alpha==1.0\x1b[0m" in colored.stderr
+    plain = sync(index, venv, reqs, "--reinstall")
+    assert "\x1b[" not in plain.stderr
+
+
+def test_no_environment_found_is_explained(tmp_path: Path) -> None:
+    reqs = write(tmp_path / "requirements.txt", "alpha==1.0\n")
+    result = run_puffin("pip-sync", reqs, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "error: No virtual environment found; run `puffin venv` to create one, or pass --python\n"
+    )
+
+
+def test_missing_requirements_file_is_a_usage_error(venv: Path, tmp_path: Path) -> None:
+    result = run_puffin("pip-sync", "--python", venv, tmp_path / "nope.txt")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ")
+    assert "nope.txt" in result.stderr
