@@ -85,6 +85,9 @@ class Preparer:
         self._cache = cache
         self._downloader = downloader
         self._reporter = reporter
+        # Unpacking is file-creation and zlib work in threads; more of them than cores starve
+        # the event loop of the GIL. Cold jupyter.txt: 6.4 s with 2 slots, 8.7 s with 6.
+        self._unpack_slots = asyncio.Semaphore(os.cpu_count() or 2)
 
     async def prepare_all(self, sources: Sequence[WheelSource]) -> list[PreparedWheel]:
         return list(await asyncio.gather(*(self.prepare(source) for source in sources)))
@@ -180,7 +183,8 @@ class Preparer:
                 expected = [str(d) for d in (source.allowed_hashes or source.file.hashes)]
                 raise HashMismatch(source.file.filename, expected, str(mismatch))
             unpacked = temp / "unpacked"
-            await asyncio.to_thread(unpack_wheel, download, unpacked, filename=source.wheel)
+            async with self._unpack_slots:
+                await asyncio.to_thread(unpack_wheel, download, unpacked, filename=source.wheel)
             archive = archive_root / uuid.uuid4().hex
             os.rename(unpacked, archive)
         entry = _entry_dir(self._cache, source) / source.wheel.stem

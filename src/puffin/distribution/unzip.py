@@ -588,6 +588,18 @@ def _check_content(path: str, expected: _Expected, digest: bytes, size: int) -> 
 # --- extraction ----------------------------------------------------------------------------
 
 _Job = tuple[_Member, str, _Expected | None]
+# Measured on 2 vCPUs shared with other work (medians of 5-7 runs, +-10%; tmpfs, and an ext4 VM
+# disk where creating a file costs ~0.3 ms of kernel time). Jupyter's 97 wheels (12,091 members,
+# 169 MB), one at a time:
+#   this reader, single thread, mmap                     tmpfs  0.94 s   disk 10.6 s
+#   the same reading the whole file into bytes first     tmpfs  0.94 s   (mmap kept: no 700 MB
+#                                                                          torch copy in memory)
+#   zipfile, single thread                               tmpfs  1.25 s
+#   zipfile, 4 threads each with its own ZipFile         tmpfs  2.05 s   disk  9.6 s
+#   this reader, threads for wheels over 8 MiB (kept)    tmpfs  0.95 s   disk  8.5 s
+# scipy 1.17.1 alone (1,541 files, 114 MB): 494 -> 325 ms on tmpfs, 1.22 -> 0.79 s on disk.
+# Six wheels at once, as the preparer runs them: 5.6 s single-threaded, 5.3 s as kept, 6.1 s
+# when every wheel gets threads; so small wheels stay on their caller's thread.
 _PARALLEL_ABOVE_BYTES = 8 * 1024 * 1024
 _WORKERS = min(4, os.cpu_count() or 1)
 
