@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from puffin.dist_types import File
-from puffin.hashes import HashAlgorithm, HashDigest
+if TYPE_CHECKING:  # the protocols are loaded on every run; their argument types need not be
+    from pathlib import Path
+
+    from puffin.dist_types import File
+    from puffin.hashes import HashAlgorithm, HashDigest
 
 
 class ProgressReporter(Protocol):

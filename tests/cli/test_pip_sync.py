@@ -361,3 +361,43 @@ def test_missing_requirements_file_is_a_usage_error(venv: Path, tmp_path: Path) 
     assert result.returncode == 2
     assert result.stderr.startswith("error: ")
     assert "nope.txt" in result.stderr
+
+
+def test_index_from_environment_and_first_index_strategy(
+    index: PackageIndex, venv: Path, tmp_path: Path
+) -> None:
+    index.add_wheel("alpha", "1.0")
+    with PackageIndex() as other:
+        other.add_wheel("alpha", "9.0")
+        other.add_wheel("gamma", "1.0")
+        reqs = write(tmp_path / "requirements.txt", "alpha\ngamma==1.0\n")
+        result = run_puffin(
+            "pip-sync",
+            "--python",
+            venv,
+            "--extra-index-url",
+            other.url,
+            reqs,
+            env={"PUFFIN_INDEX_URL": index.url},
+        )
+    assert result.returncode == 0, result.stderr
+    # alpha is on the first index, so the second one's newer alpha is never considered.
+    assert installed(venv) == {"alpha": "1.0", "gamma": "1.0"}
+
+
+def test_offline_uses_the_cache_and_explains_what_is_missing(
+    index: PackageIndex, tmp_path: Path
+) -> None:
+    index.add_wheel("alpha", "1.0")
+    index.add_wheel("beta", "1.0")
+    reqs = write(tmp_path / "requirements.txt", "alpha==1.0\n")
+    assert sync(index, make_venv(tmp_path / "one"), reqs).returncode == 0
+    index.clear_requests()
+    fresh = make_venv(tmp_path / "two")
+    assert sync(index, fresh, reqs, "--offline").returncode == 0
+    assert installed(fresh) == {"alpha": "1.0"}
+    missing = write(tmp_path / "more.txt", "alpha==1.0\nbeta==1.0\n")
+    result = sync(index, fresh, missing, "--offline")
+    assert result.returncode == 1
+    assert result.stderr == "error: beta is not in the cache and --offline forbids network access\n"
+    assert index.requests == []

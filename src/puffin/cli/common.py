@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import logging
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -42,6 +41,8 @@ def run_command(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         verbose = kwargs.get("verbose", 0)
         if verbose:
+            import logging
+
             logging.basicConfig(
                 level=logging.DEBUG, format="%(name)s: %(message)s", stream=sys.stderr
             )

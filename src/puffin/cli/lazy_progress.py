@@ -13,7 +13,7 @@ class LazyProgressReporter:
 
     def _display(self) -> RichReporter:
         if self._inner is None:
-            self._inner = RichReporter(total=0).__enter__()
+            self._inner = RichReporter().__enter__()
         return self._inner
 
     def on_download_start(self, name: str, total_bytes: int | None) -> int:

@@ -19,7 +19,7 @@ from rich.progress import (
 class RichReporter:
     """Shows one bar per active download and an overall count; thread-safe."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self) -> None:
         self._console = Console(stderr=True)
         self._progress = Progress(
             TextColumn("{task.description}"),
@@ -29,7 +29,8 @@ class RichReporter:
             console=self._console,
             transient=True,
         )
-        self._overall = self._progress.add_task("Preparing packages", total=total)
+        # The number of wheels to fetch is not known when the first download starts.
+        self._overall = self._progress.add_task("Preparing packages", total=None)
         self._lock = threading.Lock()
 
     def __enter__(self) -> RichReporter:
@@ -57,3 +58,5 @@ class RichReporter:
 
     def on_unpack_complete(self, name: str) -> None:
         self._progress.advance(self._overall, 1)
+        completed = int(self._progress.tasks[0].completed)
+        self._progress.update(self._overall, description=f"Prepared {completed} packages")

@@ -15,7 +15,7 @@ from puffin.cache import Cache
 from puffin.client.registry import IndexSettings, RegistryClient
 from puffin.commands.pip_sync_options import DEFAULT_INDEX_URL, SyncOptions
 from puffin.commands.wanted import Wanted
-from puffin.dist_types import File, IndexLocation
+from puffin.dist_types import File
 from puffin.distribution.prepare import PreparedWheel, Preparer, WheelSource
 from puffin.errors import NoMatchingDistribution, UnsupportedSource
 from puffin.hashes import HashAlgorithm
@@ -93,18 +93,7 @@ def selector_settings(
 def _direct_source(item: Wanted) -> WheelSource:
     assert item.url is not None and item.wheel is not None
     url, _fragment = urldefrag(item.url)
-    file = File(
-        dist=item.wheel,
-        url=url,
-        hashes=item.hashes,
-        requires_python=None,
-        yanked=None,
-        size=None,
-        upload_time=None,
-        has_metadata_file=False,
-        metadata_hashes=(),
-        index=IndexLocation(url),
-    )
+    file = File.known_by_url(item.wheel, url, hashes=item.hashes)
     kind = "path" if url.startswith("file:") else "url"
     return WheelSource(file, kind, item.hashes)
 

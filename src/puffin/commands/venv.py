@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 from collections.abc import Mapping
@@ -67,6 +66,8 @@ def _seed(
     reporter: ProgressReporter,
     index: IndexOptions,
 ) -> tuple[str, ...]:
+    import asyncio
+
     from puffin.commands.sync_fetch import fetch_wheels
     from puffin.commands.sync_install import apply_changes
     from puffin.installer.plan import Desired

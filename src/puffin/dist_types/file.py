@@ -37,6 +37,29 @@ class File:
     metadata_hashes: tuple[HashDigest, ...]
     index: IndexLocation
 
+    @classmethod
+    def known_by_url(
+        cls,
+        dist: DistFilename,
+        url: str,
+        *,
+        hashes: tuple[HashDigest, ...] = (),
+        index: IndexLocation | None = None,
+    ) -> File:
+        """A file known by its URL alone: a direct reference, or a wheel found in the cache."""
+        return cls(
+            dist=dist,
+            url=url,
+            hashes=hashes,
+            requires_python=None,
+            yanked=None,
+            size=None,
+            upload_time=None,
+            has_metadata_file=False,
+            metadata_hashes=(),
+            index=index or IndexLocation(url),
+        )
+
     @property
     def filename(self) -> str:
         return self.dist.filename

@@ -145,18 +145,7 @@ class Preparer:
                 info = read_json(directory / f"{wheel.stem}.json")
                 if not isinstance(info, dict) or not isinstance(info.get("url"), str):
                     continue
-                file = File(
-                    dist=wheel,
-                    url=info["url"],
-                    hashes=(),
-                    requires_python=None,
-                    yanked=None,
-                    size=None,
-                    upload_time=None,
-                    has_metadata_file=False,
-                    metadata_hashes=(),
-                    index=IndexLocation(index_url),
-                )
+                file = File.known_by_url(wheel, info["url"], index=IndexLocation(index_url))
                 found = self.cached(WheelSource(file, "registry", allowed_hashes))
                 if found is not None:
                     return found
