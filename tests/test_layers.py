@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "interpreter_query": 1,
     "virtualenv": 1,
     "requirements_txt": 1,
+    "compile_output": 1,
     "traits": 1,
     "resolver": 2,
     "installer": 2,
