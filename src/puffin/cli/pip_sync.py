@@ -10,8 +10,6 @@ import click
 
 from puffin.cli.common import common_options, run_command
 from puffin.cli.output import Printer, format_duration, plural
-from puffin.commands.pip_sync_options import IndexOptions, SyncOptions
-from puffin.names import normalize_name
 from puffin.traits import SilentReporter
 
 
@@ -54,7 +52,9 @@ def pip_sync_command(src_files: tuple[str, ...], **options: Any) -> None:
     """
     from puffin.cache import Cache
     from puffin.commands.pip_sync import pip_sync
+    from puffin.commands.pip_sync_options import IndexOptions, SyncOptions
     from puffin.installer.link import LinkMode
+    from puffin.names import normalize_name
 
     printer = Printer(options["quiet"])
     files = src_files or ("requirements.txt",)

@@ -7,16 +7,15 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-from packaging.specifiers import SpecifierSet
+from typing import TYPE_CHECKING
 
 from puffin.cache import Cache, CacheBucket
-from puffin.commands.pip_sync_options import IndexOptions, SyncOptions
-from puffin.commands.wanted import Wanted
 from puffin.interpreter import Interpreter, find_base_interpreter, query_interpreter
-from puffin.names import normalize_name
 from puffin.traits import ProgressReporter
 from puffin.virtualenv import create_virtualenv
+
+if TYPE_CHECKING:
+    from puffin.commands.pip_sync_options import IndexOptions
 
 
 @dataclass(frozen=True)
@@ -68,9 +67,14 @@ def _seed(
 ) -> tuple[str, ...]:
     import asyncio
 
+    from packaging.specifiers import SpecifierSet
+
+    from puffin.commands.pip_sync_options import SyncOptions
     from puffin.commands.sync_fetch import fetch_wheels
     from puffin.commands.sync_install import apply_changes
+    from puffin.commands.wanted import Wanted
     from puffin.installer.plan import Desired
+    from puffin.names import normalize_name
     from puffin.requirements_txt import parse_requirements_text
 
     target = query_interpreter(executable, cache_dir=cache.bucket(CacheBucket.INTERPRETER))
