@@ -7,6 +7,7 @@ import shlex
 import shutil
 from pathlib import Path
 
+from puffin import __version__
 from puffin.errors import InstallError
 from puffin.interpreter import Interpreter
 
@@ -118,12 +119,6 @@ def _prepare_directory(path: Path, *, clear: bool) -> None:
 def _pyvenv_cfg(
     path: Path, base: Interpreter, real_python: Path, prompt: str | None, system_site: bool
 ) -> str:
-    command = [str(real_python), "-m", "venv", "--without-pip"]
-    if system_site:
-        command.append("--system-site-packages")
-    if prompt is not None:
-        command.append(f"--prompt={prompt}")
-    command.append(str(path))
     lines = [
         f"home = {real_python.parent}",
         f"include-system-site-packages = {'true' if system_site else 'false'}",
@@ -132,8 +127,19 @@ def _pyvenv_cfg(
     if prompt is not None:
         lines.append(f"prompt = {prompt!r}")  # venv writes the repr; keep its format
     lines.append(f"executable = {real_python}")
-    lines.append(f"command = {shlex.join(command)}")
+    # Marks the venv as puffin's own: pip-sync then manages pip and setuptools like any other
+    # package, while in a venv someone else made it leaves those seed packages alone.
+    lines.append(f"puffin = {__version__}")
     return "\n".join(lines) + "\n"
+
+
+def created_by_puffin(prefix: Path) -> bool:
+    """Whether the environment at `prefix` was made by `puffin venv` (its pyvenv.cfg says so)."""
+    try:
+        with open(prefix / "pyvenv.cfg", encoding="utf-8") as config:
+            return any(line.partition("=")[0].strip() == "puffin" for line in config)
+    except OSError:
+        return False
 
 
 def _install_activation_scripts(path: Path, base: Interpreter, stdlib: Path, prompt: str) -> None:

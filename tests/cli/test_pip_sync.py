@@ -401,3 +401,24 @@ def test_offline_uses_the_cache_and_explains_what_is_missing(
     assert result.returncode == 1
     assert result.stderr == "error: beta is not in the cache and --offline forbids network access\n"
     assert index.requests == []
+
+
+def test_seed_packages_stay_in_venvs_puffin_did_not_make(
+    index: PackageIndex, venv: Path, tmp_path: Path
+) -> None:
+    index.add_wheel("pip", "99.0")
+    index.add_wheel("alpha", "1.0")
+    with_pip = write(tmp_path / "with-pip.txt", "pip==99.0\nalpha==1.0\n")
+    without = write(tmp_path / "requirements.txt", "alpha==1.0\n")
+
+    assert sync(index, venv, with_pip).returncode == 0
+    kept = sync(index, venv, without)
+    assert timing(kept.stderr) == "Audited 1 package in <t>\n"
+    assert installed(venv) == {"alpha": "1.0", "pip": "99.0"}
+
+    assert run_puffin("venv", tmp_path / "ours").returncode == 0
+    ours = tmp_path / "ours" / "bin" / "python"
+    assert sync(index, ours, with_pip).returncode == 0
+    removed = sync(index, ours, without)
+    assert timing(removed.stderr) == "Uninstalled 1 package\n - pip==99.0\n"
+    assert installed(ours) == {"alpha": "1.0"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.version import Version
@@ -19,6 +19,7 @@ from puffin.interpreter import Interpreter, find_interpreter, query_interpreter
 from puffin.names import PackageName
 from puffin.requirements_txt import RequirementsTxt, merge, parse_requirements_file
 from puffin.traits import ProgressReporter
+from puffin.virtualenv import created_by_puffin
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,9 @@ def pip_sync(
     )
     installed = scan_site_packages(interpreter.scheme)
     reinstall = frozenset(options.reinstall_packages)
-    plan, versions, unresolved = _plan_without_network(wanted, installed, options, reinstall)
+    plan, versions, unresolved = _plan_without_network(
+        wanted, installed, options, reinstall, interpreter.sys_prefix
+    )
     if not unresolved and not plan.install and not plan.reinstall and not plan.remove:
         return SyncResult(
             interpreter,
@@ -95,6 +98,26 @@ def pip_sync(
     )
 
 
+# pip-tools' pip-sync never removes the packaging tools it runs with, and uv leaves the seed
+# packages of a venv it did not create: a venv made by `python -m venv` keeps its pip. In a venv
+# made by `puffin venv` they are ordinary packages, so a file that omits pip removes it.
+SEED_PACKAGES = frozenset({PackageName("pip"), PackageName("setuptools"), PackageName("wheel")})
+PUFFIN = PackageName("puffin")
+
+
+def _plan(
+    desired: Sequence[Desired],
+    installed: Mapping[PackageName, InstalledDistribution],
+    options: SyncOptions,
+    reinstall: frozenset[PackageName],
+    prefix: Path,
+) -> Plan:
+    """The sync plan, less the removals of packages pip-sync leaves alone when unlisted."""
+    plan = plan_sync(desired, installed, reinstall_all=options.reinstall, reinstall=reinstall)
+    protected = {PUFFIN} if created_by_puffin(prefix) else {PUFFIN, *SEED_PACKAGES}
+    return replace(plan, remove=tuple(d for d in plan.remove if d.name not in protected))
+
+
 def _desired_for(item: Wanted, version: Version) -> Desired:
     key = source_key_of_url(item.url) if item.url is not None else None
     return Desired(item.name, str(version), key, False)
@@ -105,6 +128,7 @@ def _plan_without_network(
     installed: Mapping[PackageName, InstalledDistribution],
     options: SyncOptions,
     reinstall: frozenset[PackageName],
+    prefix: Path,
 ) -> tuple[Plan, dict[PackageName, Version], list[Wanted]]:
     """Plan everything whose version is known offline; return the rest for the network step.
 
@@ -129,8 +153,7 @@ def _plan_without_network(
                 continue
         versions[item.name] = version
         desired.append(_desired_for(item, version))
-    plan = plan_sync(desired, installed, reinstall_all=options.reinstall, reinstall=reinstall)
-    return plan, versions, unresolved
+    return _plan(desired, installed, options, reinstall, prefix), versions, unresolved
 
 
 def _sync_with_network(
@@ -164,7 +187,7 @@ def _sync_with_network(
     )
     versions = {**versions, **fetched.versions}
     desired = [_desired_for(item, versions[item.name]) for item in wanted]
-    plan = plan_sync(desired, installed, reinstall_all=options.reinstall, reinstall=reinstall)
+    plan = _plan(desired, installed, options, reinstall, interpreter.sys_prefix)
     to_install = [*plan.install, *(entry.desired for entry in plan.reinstall)]
     removals = [*(installed[e.desired.name] for e in plan.reinstall), *plan.remove]
     installed_changes = tuple(
