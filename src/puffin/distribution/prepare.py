@@ -9,9 +9,11 @@ unreferenced archive directory, never a half-written entry.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +78,9 @@ def _local_stamp(source: WheelSource) -> list[int] | None:
     return [stat.st_size, stat.st_mtime_ns]
 
 
+UNPACK_THREADS = 4
+
+
 class Preparer:
     """Prepares wheels concurrently: each distribution in one pass, each file fetched once."""
 
@@ -85,12 +90,43 @@ class Preparer:
         self._cache = cache
         self._downloader = downloader
         self._reporter = reporter
-        # Unpacking is file-creation and zlib work in threads; more of them than cores starve
-        # the event loop of the GIL. Cold jupyter.txt: 6.4 s with 2 slots, 8.7 s with 6.
-        self._unpack_slots = asyncio.Semaphore(os.cpu_count() or 2)
 
     async def prepare_all(self, sources: Sequence[WheelSource]) -> list[PreparedWheel]:
-        return list(await asyncio.gather(*(self.prepare(source) for source in sources)))
+        """Download every wheel not in the cache, then unpack them all on a thread pool.
+
+        Two phases, because unpacking in threads while downloads run starves the event loop
+        of the GIL (jupyter's 93 wheels: network 1 s alone, 4-6 s beside unpacking), while after
+        the downloads four unpacking threads overlap the file-creation syscalls that bound this
+        phase (one thread 5.8 s, four 4.0 s for 7,841 files on ext4).
+        """
+        prepared: dict[int, PreparedWheel] = {}
+        pending: list[tuple[int, WheelSource]] = []
+        for position, source in enumerate(sources):
+            cached = self.cached(source)
+            if cached is None:
+                pending.append((position, source))
+            else:
+                prepared[position] = cached
+        if pending:
+            with contextlib.ExitStack() as stack:
+                temps = [stack.enter_context(self._cache.temp_dir()) for _ in pending]
+                downloads = await asyncio.gather(
+                    *(
+                        self._download(source, temp)
+                        for (_, source), temp in zip(pending, temps, strict=True)
+                    )
+                )
+                loop = asyncio.get_running_loop()
+                with ThreadPoolExecutor(UNPACK_THREADS) as pool:
+                    done = await asyncio.gather(
+                        *(
+                            loop.run_in_executor(pool, self._unpack, source, path, hashes)
+                            for (_, source), (path, hashes) in zip(pending, downloads, strict=True)
+                        )
+                    )
+            for (position, _), wheel in zip(pending, done, strict=True):
+                prepared[position] = wheel
+        return [prepared[position] for position in range(len(sources))]
 
     def cached(self, source: WheelSource) -> PreparedWheel | None:
         """The cache entry for `source` if it exists, is complete and satisfies its hashes."""
@@ -152,30 +188,40 @@ class Preparer:
         return None
 
     async def prepare(self, source: WheelSource) -> PreparedWheel:
-        cached = self.cached(source)
-        if cached is not None:
-            return cached
+        return (await self.prepare_all([source]))[0]
+
+    async def _download(
+        self, source: WheelSource, temp: Path
+    ) -> tuple[Path, tuple[HashDigest, ...]]:
+        """Fetch one wheel into `temp`, hashing as it streams; check every allowed hash."""
         algorithms = frozenset(
             {HashAlgorithm.SHA256}
             | {d.algorithm for d in source.allowed_hashes}
             | {d.algorithm for d in source.file.hashes}
         )
+        download = temp / source.file.filename
+        hashes = await self._downloader.download(
+            source.file, download, reporter=self._reporter, algorithms=algorithms
+        )
+        mismatch = self._mismatch(source, hashes)
+        if mismatch is not None:
+            expected = [str(d) for d in (source.allowed_hashes or source.file.hashes)]
+            raise HashMismatch(source.file.filename, expected, str(mismatch))
+        return download, hashes
+
+    def _unpack(
+        self, source: WheelSource, download: Path, hashes: tuple[HashDigest, ...]
+    ) -> PreparedWheel:
+        """Unzip into the archive and publish the cache entry (blocking: runs in a thread).
+
+        The symlink is swapped in last, so a crash leaves at most an unreferenced archive.
+        """
         archive_root = self._cache.bucket(CacheBucket.ARCHIVE)
         archive_root.mkdir(parents=True, exist_ok=True)
-        with self._cache.temp_dir() as temp:
-            download = temp / source.file.filename
-            hashes = await self._downloader.download(
-                source.file, download, reporter=self._reporter, algorithms=algorithms
-            )
-            mismatch = self._mismatch(source, hashes)
-            if mismatch is not None:
-                expected = [str(d) for d in (source.allowed_hashes or source.file.hashes)]
-                raise HashMismatch(source.file.filename, expected, str(mismatch))
-            unpacked = temp / "unpacked"
-            async with self._unpack_slots:
-                await asyncio.to_thread(unpack_wheel, download, unpacked, filename=source.wheel)
-            archive = archive_root / uuid.uuid4().hex
-            os.rename(unpacked, archive)
+        unpacked = download.parent / "unpacked"
+        unpack_wheel(download, unpacked, filename=source.wheel)
+        archive = archive_root / uuid.uuid4().hex
+        os.rename(unpacked, archive)
         entry = _entry_dir(self._cache, source) / source.wheel.stem
         atomic_write_json(
             entry.with_name(entry.name + ".json"),
