@@ -1,0 +1,37 @@
+"""A generic PubGrub version solver: packages are any hashable value, versions are PEP 440."""
+
+from __future__ import annotations
+
+from puffin.resolver.pubgrub.incompatibility import (
+    Cause,
+    DependencyCause,
+    DerivedCause,
+    Incompatibility,
+    NoVersionsCause,
+    RootCause,
+    UnavailableCause,
+)
+from puffin.resolver.pubgrub.provider import Provider, Unavailable
+from puffin.resolver.pubgrub.report import DefaultFormatter, Formatter, report
+from puffin.resolver.pubgrub.solver import Cancelled, NoSolution, solve
+from puffin.resolver.pubgrub.term import Relation, Term
+
+__all__ = [
+    "Cancelled",
+    "Cause",
+    "DefaultFormatter",
+    "DependencyCause",
+    "DerivedCause",
+    "Formatter",
+    "Incompatibility",
+    "NoSolution",
+    "NoVersionsCause",
+    "Provider",
+    "Relation",
+    "RootCause",
+    "Term",
+    "Unavailable",
+    "UnavailableCause",
+    "report",
+    "solve",
+]

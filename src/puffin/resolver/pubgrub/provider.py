@@ -1,0 +1,46 @@
+"""The solver's only window on the world: what versions exist and what they depend on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from packaging.ranges import VersionRange
+from packaging.version import Version
+
+P = TypeVar("P")
+
+
+@dataclass(frozen=True, slots=True)
+class Unavailable:
+    """A version the provider knows of but cannot use; `reason` ends up in the report."""
+
+    reason: str
+
+
+class Provider(Protocol[P]):
+    """What `solve` asks. Every range it passes and receives uses the default pre-release policy
+    (ranges built with `SpecifierSet(...).to_range()` or `VersionRange.full()/singleton()`
+    without a `prereleases=` argument), because ranges of different policies cannot be combined.
+
+    A provider may also define `should_cancel() -> bool`; the solver calls it once per step and
+    stops with `Cancelled` when it answers true.
+    """
+
+    def prioritize(self, package: P, range: VersionRange) -> Any:
+        """A comparable key; among packages awaiting a decision, the lowest is decided first."""
+        ...
+
+    def choose_version(self, package: P, range: VersionRange) -> Version | None:
+        """The version of `package` to try inside `range`, or None when there is none.
+
+        Preferences (newest first, pins, pre-release rules) are the provider's business.
+        """
+        ...
+
+    def get_dependencies(
+        self, package: P, version: Version
+    ) -> Mapping[P, VersionRange] | Unavailable:
+        """What `package` at `version` requires, or why that version cannot be used."""
+        ...

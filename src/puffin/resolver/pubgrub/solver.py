@@ -1,0 +1,238 @@
+"""The PubGrub main loop: unit propagation, conflict resolution with backjumping, decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from packaging.ranges import VersionRange
+from packaging.version import Version
+
+from puffin.errors import PuffinError
+from puffin.resolver.pubgrub.incompatibility import (
+    DependencyCause,
+    DerivedCause,
+    Incompatibility,
+    NoVersionsCause,
+    RootCause,
+    UnavailableCause,
+)
+from puffin.resolver.pubgrub.partial_solution import PartialSolution
+from puffin.resolver.pubgrub.provider import Provider, Unavailable
+from puffin.resolver.pubgrub.term import Relation, Term
+
+P = TypeVar("P")
+
+# The solver's universe is PEP 440 versions. A range from `SpecifierSet("")` also admits
+# arbitrary strings, and such a range is never a subset of one that does not, which would stop
+# conflict resolution from seeing that "foo (any)" satisfies "foo (all versions)".
+_VERSIONS = VersionRange.full(admit_arbitrary=False)
+
+
+class NoSolution(PuffinError, Generic[P]):
+    """No set of versions satisfies the root; `incompatibility` is the proof (its causes)."""
+
+    def __init__(self, incompatibility: Incompatibility[P], root: P) -> None:
+        from puffin.resolver.pubgrub.report import report
+
+        super().__init__(report(incompatibility, root))
+        self.incompatibility = incompatibility
+        self.root = root
+
+
+class Cancelled(PuffinError):
+    """The provider's `should_cancel()` asked the solver to stop."""
+
+
+def solve(root: P, root_version: Version, provider: Provider[P]) -> dict[P, Version]:
+    """Choose one version of every package reachable from `root` at `root_version`.
+
+    Returns the chosen versions, the root included, or raises NoSolution.
+    """
+    return _Solver(root, root_version, provider).run()
+
+
+class _Solver(Generic[P]):
+    def __init__(self, root: P, root_version: Version, provider: Provider[P]) -> None:
+        self.root = root
+        self.root_version = root_version
+        self.provider = provider
+        self.solution: PartialSolution[P] = PartialSolution()
+        # Incompatibilities by each package they mention, oldest first.
+        self.incompatibilities: dict[P, list[Incompatibility[P]]] = {}
+        # Incompatibilities found contradicted, with the decision level they were found at:
+        # narrowing assignments keep them contradicted until a backjump below that level.
+        self.contradicted: dict[Incompatibility[P], int] = {}
+        should_cancel = getattr(provider, "should_cancel", None)
+        self.should_cancel: Callable[[], bool] | None = should_cancel
+
+    def run(self) -> dict[P, Version]:
+        root_range = VersionRange.singleton(self.root_version)
+        self._add(
+            Incompatibility(
+                {self.root: Term(False, root_range)}, RootCause(self.root, self.root_version)
+            )
+        )
+        next_package: P | None = self.root
+        while next_package is not None:
+            if self.should_cancel is not None and self.should_cancel():
+                raise Cancelled("Dependency resolution was cancelled")
+            self._propagate(next_package)
+            next_package = self._decide()
+        return self.solution.decisions()
+
+    def _add(self, incompatibility: Incompatibility[P]) -> None:
+        for package in incompatibility.terms:
+            self.incompatibilities.setdefault(package, []).append(incompatibility)
+
+    # -- unit propagation
+
+    def _propagate(self, package: P) -> None:
+        changed: list[P] = [package]
+        while changed:
+            current = changed.pop()
+            # Newest first: learned incompatibilities are the most general ones.
+            for incompatibility in reversed(self.incompatibilities.get(current, [])):
+                if incompatibility in self.contradicted:
+                    continue
+                unsatisfied = self._almost_satisfied(incompatibility)
+                if unsatisfied is _UNDECIDED:
+                    continue
+                if unsatisfied is _DEAD:
+                    self.contradicted[incompatibility] = self.solution.level
+                    continue
+                if unsatisfied is _SATISFIED:
+                    learned, term_package = self._resolve_conflict(incompatibility)
+                    term = learned.terms[term_package]
+                    self.solution.derive(term_package, term.negate(), learned)
+                    changed = [term_package]
+                    break
+                assert not isinstance(unsatisfied, _Marker)
+                term = incompatibility.terms[unsatisfied]
+                self.solution.derive(unsatisfied, term.negate(), incompatibility)
+                # Its open term is now contradicted by the derivation just made.
+                self.contradicted[incompatibility] = self.solution.level
+                if unsatisfied not in changed:
+                    changed.append(unsatisfied)
+
+    def _almost_satisfied(self, incompatibility: Incompatibility[P]) -> P | _Marker:
+        """The one package whose term is still open, or whether all are satisfied, or any
+        contradicted (then the incompatibility cannot fire)."""
+        open_package: P | _Marker = _SATISFIED
+        for package, term in incompatibility.terms.items():
+            relation = self.solution.relation(package, term)
+            if relation is Relation.CONTRADICTED:
+                return _DEAD
+            if relation is Relation.INCONCLUSIVE:
+                if open_package is not _SATISFIED:
+                    return _UNDECIDED  # two open terms: nothing to derive yet
+                open_package = package
+        return open_package
+
+    # -- conflict resolution
+
+    def _resolve_conflict(
+        self, incompatibility: Incompatibility[P]
+    ) -> tuple[Incompatibility[P], P]:
+        """Learn the root cause of a satisfied incompatibility and backjump so that it is
+        almost satisfied; return it with the package whose term is now open."""
+        learned = False
+        while True:
+            if self._is_terminal(incompatibility):
+                raise NoSolution(incompatibility, self.root)
+            found = self.solution.satisfier(incompatibility)
+            satisfier = found.assignment
+            if satisfier.cause is None or found.previous_level != satisfier.level:
+                if learned:
+                    self._add(incompatibility)
+                self._backtrack(found.previous_level)
+                return incompatibility, satisfier.package
+            # Resolution: {t1, q} and the satisfier's cause {t2, r} give {q, r, t1 ∪ t2}.
+            package = satisfier.package
+            terms = [(p, t) for p, t in incompatibility.terms.items() if p != package]
+            terms += [(p, t) for p, t in satisfier.cause.terms.items() if p != package]
+            term = incompatibility.terms[package]
+            if not satisfier.term.satisfies(term):
+                terms.append((package, satisfier.term.difference(term).negate()))
+            incompatibility = Incompatibility.from_terms(
+                terms, DerivedCause(incompatibility, satisfier.cause)
+            )
+            learned = True
+
+    def _backtrack(self, level: int) -> None:
+        self.solution.backtrack(level)
+        self.contradicted = {
+            incompatibility: found_at
+            for incompatibility, found_at in self.contradicted.items()
+            if found_at <= level
+        }
+
+    def _is_terminal(self, incompatibility: Incompatibility[P]) -> bool:
+        terms = incompatibility.terms
+        if not terms:
+            return True
+        if len(terms) == 1:
+            term = terms.get(self.root)
+            return term is not None and term.positive
+        return False
+
+    # -- decision making
+
+    def _decide(self) -> P | None:
+        """Decide one package (or learn why it cannot be); None when everything is decided."""
+        candidates = self.solution.undecided()
+        if not candidates:
+            return None
+        package, range_ = min(
+            candidates, key=lambda candidate: self.provider.prioritize(candidate[0], candidate[1])
+        )
+        if package == self.root:
+            version: Version | None = self.root_version
+        else:
+            version = self.provider.choose_version(package, range_)
+        if version is None:
+            self._add(
+                Incompatibility({package: Term(True, range_)}, NoVersionsCause(package, range_))
+            )
+            return package
+        version_range = VersionRange.singleton(version)
+        dependencies = self.provider.get_dependencies(package, version)
+        if isinstance(dependencies, Unavailable):
+            self._add(
+                Incompatibility(
+                    {package: Term(True, version_range)},
+                    UnavailableCause(package, version_range, dependencies.reason),
+                )
+            )
+            return package
+        conflict = False
+        for dependency, wanted in dependencies.items():
+            dependency_range = wanted & _VERSIONS
+            if dependency == package and dependency_range.contains(version, prereleases=True):
+                continue  # a package requiring itself at its own version says nothing
+            incompatibility = Incompatibility.from_terms(
+                [(package, Term(True, version_range)), (dependency, Term(False, dependency_range))],
+                DependencyCause(package, version_range, dependency, dependency_range),
+            )
+            self._add(incompatibility)
+            conflict = conflict or self._blocks_decision(incompatibility, package)
+        if not conflict:
+            self.solution.decide(package, version)
+        return package
+
+    def _blocks_decision(self, incompatibility: Incompatibility[P], package: P) -> bool:
+        """Whether deciding `package` would satisfy this new incompatibility at once."""
+        return all(
+            self.solution.relation(other, term) is Relation.SATISFIED
+            for other, term in incompatibility.terms.items()
+            if other != package
+        )
+
+
+class _Marker:
+    __slots__ = ()
+
+
+_SATISFIED = _Marker()
+_UNDECIDED = _Marker()  # two or more open terms: nothing to derive yet
+_DEAD = _Marker()  # a term is contradicted: this incompatibility cannot fire
