@@ -53,7 +53,7 @@ def pip_sync_command(src_files: tuple[str, ...], **options: Any) -> None:
     from puffin.cache import Cache
     from puffin.commands.pip_sync import pip_sync
     from puffin.commands.pip_sync_options import IndexOptions, SyncOptions
-    from puffin.installer.link import LinkMode
+    from puffin.installer.link_mode import LinkMode
     from puffin.names import normalize_name
 
     printer = Printer(options["quiet"])

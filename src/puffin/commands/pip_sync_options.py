@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from puffin.installer.link import LinkMode
+from puffin.installer.link_mode import LinkMode
 from puffin.names import PackageName
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple"

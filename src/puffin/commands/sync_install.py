@@ -11,7 +11,7 @@ from filelock import FileLock
 from puffin.distribution.prepare import PreparedWheel
 from puffin.installer.compile import compile_bytecode
 from puffin.installer.install_wheel import install_wheel
-from puffin.installer.link import LinkMode
+from puffin.installer.link_mode import LinkMode
 from puffin.installer.plan import Desired
 from puffin.installer.site_packages import InstalledDistribution
 from puffin.installer.uninstall import uninstall

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from puffin.errors import InstallError
-from puffin.installer.link import Linker, LinkMode
+from puffin.installer.link import Linker
+from puffin.installer.link_mode import LinkMode
 from puffin.installer.record import format_record, write_new_file
 from puffin.installer.site_packages import InstalledDistribution, is_editable_direct_url
 from puffin.installer.wheel_layout import plan_wheel_layout

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import enum
 import errno
 import os
 import sys
@@ -11,20 +10,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-
-class LinkMode(enum.Enum):
-    """How a file of the shared archive becomes a file of the environment."""
-
-    CLONE = "clone"  # copy-on-write reflink: an independent file that shares the data blocks
-    HARDLINK = "hardlink"  # the archive's own inode: must never be written in place
-    COPY = "copy"
-    SYMLINK = "symlink"  # points into the cache: cleaning the cache breaks the environment
-
-    @classmethod
-    def default(cls) -> LinkMode:
-        """Clone where the filesystems allow it, else hardlink, else copy (decided per run)."""
-        return cls.CLONE
-
+from puffin.installer.link_mode import LinkMode
 
 # The chain a failing mode falls down. Symlinks are an explicit request with different meaning
 # (the environment depends on the cache), so they are not silently replaced by copies.
