@@ -1,0 +1,128 @@
+"""`puffin pip-compile`: options, the header's command line, and where the pins go."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from puffin.cli.common import common_options, run_command
+from puffin.cli.output import Printer, format_duration, plural
+
+# Options that shape how puffin runs, not what the file says: left out of the header.
+_NOT_IN_HEADER = frozenset({"python", "quiet", "verbose", "cache_dir", "no_cache"})
+
+
+@click.command("pip-compile")
+@click.argument("src_files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("-o", "--output-file", help="Where to write the pins; `-` for stdout.")
+@click.option(
+    "-c", "--constraint", multiple=True, help="Constrain versions with this file (repeatable)."
+)
+@click.option(
+    "-p",
+    "--python",
+    "--python-executable",
+    "python",
+    help="Resolve for this interpreter (default: $VIRTUAL_ENV, ./.venv, then puffin's own).",
+)
+@click.option("-i", "--index-url", envvar="PUFFIN_INDEX_URL", help="Primary index URL.")
+@click.option("--extra-index-url", multiple=True, help="Further index URLs (repeatable).")
+@click.option("-f", "--find-links", multiple=True, help="Directories or pages of archives.")
+@click.option("--no-index", is_flag=True, help="Ignore every index (only --find-links).")
+@click.option("-U", "--upgrade", is_flag=True, help="Ignore the pins of the existing output file.")
+@click.option(
+    "-P", "--upgrade-package", multiple=True, help="Ignore the existing pin of this package."
+)
+@click.option("--generate-hashes", is_flag=True, help="Add the hashes of every file of a pin.")
+@click.option("--no-annotate", is_flag=True, help="Leave out the `# via` annotations.")
+@click.option(
+    "--annotation-style",
+    type=click.Choice(["split", "line"]),
+    default="split",
+    help="Annotations below each pin (split) or on its line (line).",
+)
+@click.option("--no-header", is_flag=True, help="Leave out the header comment.")
+@click.option("--strip-extras", is_flag=True, help="Write pins without their extras.")
+@click.option("--allow-unsafe", is_flag=True, help="Pin pip, setuptools and distribute too.")
+@click.option("--pre", is_flag=True, help="Allow pre-releases.")
+@common_options
+@run_command
+def pip_compile_command(src_files: tuple[str, ...], **options: Any) -> None:
+    """Resolve requirement files (.in) into exact pins (.txt), as pip-compile does.
+
+    \b
+    Example:
+      puffin pip-compile requirements.in -o requirements.txt
+    """
+    from puffin.cache import Cache
+    from puffin.commands.pip_compile import CompileOptions, pip_compile
+    from puffin.commands.pip_sync_options import IndexOptions
+    from puffin.compile_output import AnnotationStyle
+    from puffin.errors import UsageError
+    from puffin.names import normalize_name
+
+    printer = Printer(options["quiet"])
+    files = src_files or _default_source()
+    if not files:
+        raise UsageError("No input file given, and no requirements.in in this directory")
+    compile_options = CompileOptions(
+        src_files=files,
+        output_file=options["output_file"],
+        constraint_files=tuple(options["constraint"]),
+        python=options["python"],
+        index=IndexOptions(
+            index_url=options["index_url"],
+            extra_index_urls=tuple(options["extra_index_url"]),
+            find_links=tuple(options["find_links"]),
+            no_index=options["no_index"],
+        ),
+        upgrade=options["upgrade"],
+        upgrade_packages=frozenset(normalize_name(n) for n in options["upgrade_package"]),
+        generate_hashes=options["generate_hashes"],
+        annotate=not options["no_annotate"],
+        annotation_style=AnnotationStyle(options["annotation_style"]),
+        header=not options["no_header"],
+        strip_extras=options["strip_extras"],
+        allow_unsafe=options["allow_unsafe"],
+        pre=options["pre"],
+        command=_header_command(files, options),
+    )
+    cache = Cache.from_settings(options["cache_dir"], no_cache=options["no_cache"])
+    try:
+        cache.init()
+        result = pip_compile(compile_options, cache)
+    finally:
+        cache.cleanup()
+    for warning in result.warnings:
+        printer.warning(warning)
+    if result.output_file is None:
+        sys.stdout.write(result.text)
+    elapsed = format_duration(result.elapsed_seconds)
+    printer.info(printer.dim(f"Resolved {plural(len(result.entries), 'package')} in {elapsed}"))
+
+
+def _default_source() -> tuple[str, ...]:
+    return ("requirements.in",) if os.path.exists("requirements.in") else ()
+
+
+def _header_command(files: tuple[str, ...], options: dict[str, Any]) -> str:
+    """pip-compile's normalised command: long options as `--name=value`, sorted, then files."""
+    from puffin.compile_output import redact_command
+
+    arguments: list[str] = []
+    for key, value in sorted(options.items()):
+        if key in _NOT_IN_HEADER or value in (None, False, ()):
+            continue
+        if key == "annotation_style" and value == "split":
+            continue
+        option = "--" + key.replace("_", "-")
+        if value is True:
+            arguments.append(option)
+        elif isinstance(value, tuple):
+            arguments.extend(f"{option}={item}" for item in value)
+        else:
+            arguments.append(f"{option}={value}")
+    return redact_command(["puffin", "pip-compile", *arguments, *files])

@@ -1,0 +1,318 @@
+"""`puffin pip-compile`: resolve requirement files to exact pins in pip-compile's format.
+
+The target interpreter is `--python`, else the environment pip-sync would use ($VIRTUAL_ENV,
+then ./.venv), else the interpreter running puffin: compiling, unlike syncing, changes no
+environment, so any interpreter is a fine default for its markers and tags.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from puffin.cache import Cache, CacheBucket
+from puffin.client.registry import IndexSettings, RegistryClient
+from puffin.commands.pip_sync_options import DEFAULT_INDEX_URL, IndexOptions
+from puffin.compile_output import (
+    AnnotationStyle,
+    OutputOptions,
+    PinnedEntry,
+    format_requirements,
+    redact_url_credentials,
+)
+from puffin.errors import InterpreterError, UnsupportedSource
+from puffin.fs import atomic_write_bytes
+from puffin.hashes import HashAlgorithm
+from puffin.interpreter import Interpreter, find_interpreter, query_interpreter
+from puffin.names import PackageName
+from puffin.requirements_txt import (
+    RequirementLine,
+    RequirementsTxt,
+    merge,
+    parse_requirements_file,
+)
+from puffin.resolver.candidate_selector import SelectorSettings
+from puffin.resolver.pubgrub import solve
+from puffin.resolver.python_provider import (
+    ROOT,
+    ROOT_VERSION,
+    Package,
+    PythonPackage,
+    PythonProvider,
+    RootRequirement,
+)
+
+STDOUT = "-"
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    src_files: tuple[str, ...]
+    output_file: str | None = None  # None: next to a single `.in` file, else requirements.txt
+    constraint_files: tuple[str, ...] = ()
+    python: str | None = None
+    index: IndexOptions = field(default_factory=IndexOptions)
+    upgrade: bool = False
+    upgrade_packages: frozenset[PackageName] = frozenset()
+    generate_hashes: bool = False
+    annotate: bool = True
+    annotation_style: AnnotationStyle = AnnotationStyle.SPLIT
+    header: bool = True
+    strip_extras: bool = False
+    allow_unsafe: bool = False
+    pre: bool = False
+    command: str = "puffin pip-compile"
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    text: str  # the whole output file
+    output_file: Path | None  # where it was written; None for stdout
+    entries: tuple[PinnedEntry, ...]
+    interpreter: Interpreter
+    warnings: tuple[str, ...]
+    elapsed_seconds: float
+
+
+def default_output_file(src_files: Sequence[str]) -> str:
+    """pip-compile's default: `foo.in` -> `foo.txt`, anything else -> `requirements.txt`."""
+    if len(src_files) == 1 and src_files[0].endswith(".in") and src_files[0] != STDOUT:
+        return src_files[0][: -len(".in")] + ".txt"
+    return "requirements.txt"
+
+
+def pip_compile(
+    options: CompileOptions,
+    cache: Cache,
+    *,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> CompileResult:
+    """Resolve the input files for the target interpreter and write (or return) the pins."""
+    started = time.perf_counter()
+    environ = os.environ if environ is None else environ
+    cwd = Path.cwd() if cwd is None else cwd
+    files = [parse_requirements_file(path, environ=environ) for path in options.src_files]
+    files += [
+        parse_requirements_file(path, environ=environ, constraint=True)
+        for path in options.constraint_files
+    ]
+    requirements = merge(files)
+    interpreter = _target(options.python, cache, environ, cwd)
+    output = options.output_file or default_output_file(options.src_files)
+    output_path = None if output == STDOUT else cwd / output
+    preferences = {} if options.upgrade else _existing_pins(output_path, environ)
+    for name in options.upgrade_packages:
+        preferences.pop(name, None)
+    primary = [line for line in requirements.requirements if line.applies_to(interpreter.markers)]
+    constraints = [
+        line for line in requirements.constraints if line.applies_to(interpreter.markers)
+    ]
+    indexes = _index_settings(options.index, requirements)
+    entries = asyncio.run(
+        _resolve(options, cache, requirements, interpreter, primary, constraints, preferences)
+    )
+    output_options = _output_options(options, requirements, indexes, interpreter, cwd)
+    text = format_requirements(entries, output_options)
+    if output_path is not None:
+        atomic_write_bytes(output_path, text.encode())
+    return CompileResult(
+        text,
+        output_path,
+        tuple(entries),
+        interpreter,
+        requirements.warnings,
+        time.perf_counter() - started,
+    )
+
+
+def _target(python: str | None, cache: Cache, environ: Mapping[str, str], cwd: Path) -> Interpreter:
+    try:
+        executable = find_interpreter(python, environ=environ, cwd=cwd)
+    except InterpreterError:
+        if python is not None:
+            raise
+        executable = Path(sys.executable)
+    return query_interpreter(executable, cache_dir=cache.bucket(CacheBucket.INTERPRETER))
+
+
+def _existing_pins(path: Path | None, environ: Mapping[str, str]) -> dict[PackageName, Version]:
+    """The pins of a previous output file: kept while they still fit (pip-compile's rule)."""
+    if path is None or not path.is_file():
+        return {}
+    pins: dict[PackageName, Version] = {}
+    for line in parse_requirements_file(path, environ=environ).requirements:
+        if line.name is None or not line.is_pinned():
+            continue
+        try:
+            pins[line.name] = Version(next(iter(line.specifier)).version)
+        except InvalidVersion:
+            continue
+    return pins
+
+
+def _index_settings(options: IndexOptions, requirements: RequirementsTxt) -> IndexSettings:
+    """Command-line index options win over the files' `-i`; extra indexes and links add up."""
+    return IndexSettings(
+        index_url=options.index_url or requirements.index_url or DEFAULT_INDEX_URL,
+        extra_index_urls=tuple(
+            dict.fromkeys((*requirements.extra_index_urls, *options.extra_index_urls))
+        ),
+        find_links=tuple(dict.fromkeys((*requirements.find_links, *options.find_links))),
+        no_index=options.no_index or requirements.no_index,
+    )
+
+
+def _root_requirements(lines: Sequence[RequirementLine]) -> list[RootRequirement]:
+    roots = []
+    for line in lines:
+        if line.name is None or line.url is not None or line.editable:
+            raise UnsupportedSource(
+                f"{line.given or line.url} ({line.origin}): pip-compile resolves only registry"
+                " requirements so far; URLs, paths and editables are not supported yet"
+            )
+        roots.append(RootRequirement(line.name, line.extras, line.specifier))
+    return roots
+
+
+async def _resolve(
+    options: CompileOptions,
+    cache: Cache,
+    requirements: RequirementsTxt,
+    interpreter: Interpreter,
+    primary: Sequence[RequirementLine],
+    constraints: Sequence[RequirementLine],
+    preferences: Mapping[PackageName, Version],
+) -> list[PinnedEntry]:
+    constraint_specifiers: dict[PackageName, SpecifierSet] = {}
+    for line in _registry_lines(constraints):
+        assert line.name is not None
+        constraint_specifiers[line.name] = (
+            constraint_specifiers.get(line.name, SpecifierSet()) & line.specifier
+        )
+    settings = SelectorSettings.from_tags(
+        interpreter.tags,
+        Version(interpreter.markers["python_full_version"]),
+        allows_wheel=lambda name: True,
+        allows_sdist=lambda name: False,
+        allow_prereleases=options.pre or requirements.pre,
+    )
+    indexes = _index_settings(options.index, requirements)
+    # Asking for upgrades means asking for releases newer than a cached page may list.
+    refresh = options.upgrade or options.upgrade_packages
+    async with RegistryClient(cache=cache, indexes=indexes, refresh=refresh) as client:
+        provider = PythonProvider(
+            client,
+            asyncio.get_running_loop(),
+            settings,
+            interpreter.markers,
+            _root_requirements(primary),
+            constraints=constraint_specifiers,
+            preferences=preferences,
+        )
+        try:
+            solution = await asyncio.to_thread(solve, ROOT, ROOT_VERSION, provider)
+        finally:
+            await provider.cancel_prefetches()
+        versions = {
+            package.name: version
+            for package, version in solution.items()
+            if isinstance(package, PythonPackage) and package.extra is None
+        }
+        hashes: dict[PackageName, tuple[str, ...]] = {}
+        if options.generate_hashes:
+            for name, version in versions.items():
+                project = await client.project(name)
+                hashes[name] = tuple(
+                    sorted(
+                        {
+                            f"sha256:{digest.hex}"
+                            for file in project.files(version)
+                            for digest in file.hashes
+                            if digest.algorithm is HashAlgorithm.SHA256
+                        }
+                    )
+                )
+    via = _annotations(provider, solution, primary, constraints)
+    return [
+        PinnedEntry(
+            name=name,
+            version=str(version),
+            extras=_extras(name, primary),
+            marker=_marker(name, primary),
+            hashes=hashes.get(name, ()),
+            via=tuple(sorted(via.get(name, ()))),
+        )
+        for name, version in sorted(versions.items())
+    ]
+
+
+def _registry_lines(lines: Sequence[RequirementLine]) -> list[RequirementLine]:
+    return [line for line in lines if line.name is not None and line.url is None]
+
+
+def _annotations(
+    provider: PythonProvider,
+    solution: Mapping[Package, Version],
+    primary: Sequence[RequirementLine],
+    constraints: Sequence[RequirementLine],
+) -> dict[PackageName, set[str]]:
+    """`# via` sources: the input files naming a package, and the packages depending on it."""
+    via: dict[PackageName, set[str]] = {}
+    for line in [*primary, *_registry_lines(constraints)]:
+        if line.name is not None:
+            via.setdefault(line.name, set()).add(f"{line.origin.kind.value} {line.origin.path}")
+    for (parent, version), dependencies in provider.dependencies.items():
+        if not isinstance(parent, PythonPackage) or solution.get(parent) != version:
+            continue
+        for child in dependencies:
+            if isinstance(child, PythonPackage) and child.name != parent.name:
+                via.setdefault(child.name, set()).add(parent.name)
+    return via
+
+
+def _extras(name: PackageName, primary: Sequence[RequirementLine]) -> tuple[str, ...]:
+    return tuple(sorted({extra for line in primary if line.name == name for extra in line.extras}))
+
+
+def _marker(name: PackageName, primary: Sequence[RequirementLine]) -> str | None:
+    """A marker written on every primary line of a package is carried over, as pip-compile does."""
+    lines = [line for line in primary if line.name == name]
+    if not lines or any(line.marker is None for line in lines):
+        return None
+    return str(lines[0].marker)
+
+
+def _output_options(
+    options: CompileOptions,
+    requirements: RequirementsTxt,
+    indexes: IndexSettings,
+    interpreter: Interpreter,
+    cwd: Path,
+) -> OutputOptions:
+    find_links = tuple(
+        link if "://" in link else os.path.join(cwd, link) for link in indexes.find_links
+    )
+    return OutputOptions(
+        header=options.header,
+        command=options.command,
+        # The target's version, not puffin's own: the pins are valid for the target only.
+        python_version="{}.{}".format(*interpreter.version[:2]),
+        annotate=options.annotate,
+        annotation_style=options.annotation_style,
+        generate_hashes=options.generate_hashes,
+        allow_unsafe=options.allow_unsafe,
+        strip_extras=options.strip_extras,
+        index_url=None if indexes.no_index else redact_url_credentials(indexes.index_url),
+        extra_index_urls=tuple(redact_url_credentials(u) for u in indexes.extra_index_urls),
+        find_links=find_links,
+        trusted_hosts=requirements.trusted_hosts,
+    )

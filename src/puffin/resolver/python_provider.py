@@ -1,0 +1,278 @@
+"""The PubGrub provider for Python packages: versions from the registry, edges from METADATA."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from packaging.ranges import VersionRange
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from puffin.client.registry import RegistryClient
+from puffin.dist_types import File
+from puffin.errors import PuffinError
+from puffin.names import ExtraName, PackageName, normalize_extra, normalize_name
+from puffin.resolver.candidate_selector import Selected, SelectorSettings, select_from_versions
+from puffin.resolver.pubgrub import Unavailable
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
+
+logger = logging.getLogger("puffin.resolver")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, order=True)
+class PythonPackage:
+    """A project, or one of its extras: `foo[bar]` is its own package that depends on `foo`
+    at the same exact version, so an extra's requirements join only when it is asked for."""
+
+    name: PackageName
+    extra: ExtraName | None = None
+
+    def __str__(self) -> str:
+        return self.name if self.extra is None else f"{self.name}[{self.extra}]"
+
+
+@dataclass(frozen=True)
+class RootPackage:
+    """The user's requirement files, the solver's root."""
+
+    def __str__(self) -> str:
+        return "the requirements"
+
+
+ROOT = RootPackage()
+ROOT_VERSION = Version("0")
+
+Package = PythonPackage | RootPackage
+
+
+@dataclass(frozen=True)
+class RootRequirement:
+    """One registry requirement of the input files, its marker already found true."""
+
+    name: PackageName
+    extras: frozenset[ExtraName]
+    specifier: SpecifierSet
+
+
+class PythonProvider:
+    """Answers the solver (in a worker thread) by running coroutines on the event loop that
+    owns `client`; all registry state is touched on that loop only, so nothing races."""
+
+    def __init__(
+        self,
+        client: RegistryClient,
+        loop: asyncio.AbstractEventLoop,
+        settings: SelectorSettings,
+        markers: Mapping[str, str],
+        requirements: Sequence[RootRequirement],
+        *,
+        constraints: Mapping[PackageName, SpecifierSet] | None = None,
+        preferences: Mapping[PackageName, Version] | None = None,
+    ) -> None:
+        self.client = client
+        self.loop = loop
+        # Files are filtered by version here; the selector only judges one version's files.
+        self.settings = dataclasses.replace(
+            settings, allow_prereleases=True, allows_sdist=lambda name: False
+        )
+        self.allow_prereleases = settings.allow_prereleases
+        self.markers = dict(markers)
+        self.constraints = {n: s.to_range() for n, s in (constraints or {}).items()}
+        self.preferences = dict(preferences or {})
+        self.prereleases_named: set[PackageName] = set()
+        self.exact_pins: set[PackageName] = set()
+        self.files: dict[tuple[PackageName, Version], File] = {}
+        # What each decided (package, version) depends on: the `# via` annotations.
+        self.dependencies: dict[tuple[Package, Version], dict[Package, VersionRange]] = {}
+        self._order: dict[Package, int] = {}
+        self._seen: set[PackageName] = set()
+        self._prefetches: set[asyncio.Task[None]] = set()
+        for specifier in (constraints or {}).values():
+            self._note_specifier_names(specifier, None)
+        self.root_dependencies = self._root_dependencies(requirements)
+
+    # -- the Provider protocol (called from the solver's thread) ----------------------------
+
+    def prioritize(self, package: Package, range: VersionRange) -> tuple[int, int]:
+        if isinstance(package, RootPackage):
+            return (0, 0)
+        # First seen, first decided: breadth-first, the order prefetching fetched them in.
+        return (1, self._order.setdefault(package, len(self._order)))
+
+    def choose_version(self, package: Package, range: VersionRange) -> Version | None:
+        assert isinstance(package, PythonPackage)
+        return self._run(self._choose(package.name, range))
+
+    def get_dependencies(
+        self, package: Package, version: Version
+    ) -> Mapping[Package, VersionRange] | Unavailable:
+        if isinstance(package, RootPackage):
+            self.dependencies[(package, version)] = dict(self.root_dependencies)
+            self._run(self._prefetch_new(self.root_dependencies))
+            return self.root_dependencies
+        return self._run(self._dependencies(package, version))
+
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    async def cancel_prefetches(self) -> None:
+        """Stop the look-ahead the solver no longer needs, before the client closes."""
+        for task in self._prefetches:
+            task.cancel()
+        await asyncio.gather(*self._prefetches, return_exceptions=True)
+
+    # -- versions -------------------------------------------------------------------------
+
+    async def _choose(self, name: PackageName, range: VersionRange) -> Version | None:
+        project = await self.client.project(name)
+        constraint = self.constraints.get(name)
+        if constraint is not None:
+            range = range & constraint
+        candidates = [v for v in project.versions() if range.contains(v, prereleases=True)]
+        if not self.allow_prereleases and name not in self.prereleases_named:
+            # As pip: pre-releases only when nothing else is in range.
+            candidates = [v for v in candidates if not v.is_prerelease] or candidates
+        preferred = self.preferences.get(name)
+        if preferred is not None and preferred in candidates:
+            candidates.remove(preferred)
+            candidates.insert(0, preferred)
+        for version in candidates:
+            # PEP 592: a yanked file counts only for an exact pin, which `==` here spells.
+            specifier = SpecifierSet(f"=={version}" if name in self.exact_pins else "")
+            result = select_from_versions(name, specifier, [version], project.files, self.settings)
+            if isinstance(result, Selected):
+                self.files[(name, version)] = result.file
+                return version
+        return None
+
+    # -- dependencies ---------------------------------------------------------------------
+
+    async def _dependencies(
+        self, package: PythonPackage, version: Version
+    ) -> dict[Package, VersionRange] | Unavailable:
+        file = self.files.get((package.name, version))
+        if file is None:  # an extra decided before its base: choose it the same way
+            if await self._choose(package.name, VersionRange.singleton(version)) is None:
+                return Unavailable("no usable wheel")
+            file = self.files[(package.name, version)]
+        try:
+            metadata = await self.client.wheel_metadata(file)
+        except PuffinError as error:
+            return Unavailable(f"its metadata could not be read: {error}")
+        requirements = _requires_dist(metadata)
+        if isinstance(requirements, Unavailable):
+            return requirements
+        dependencies = self._edges(package, version, requirements)
+        self.dependencies[(package, version)] = dependencies
+        await self._prefetch_new(dependencies)
+        return dependencies
+
+    def _edges(
+        self, package: PythonPackage, version: Version, requirements: Iterable[Requirement]
+    ) -> dict[Package, VersionRange]:
+        plain = {**self.markers, "extra": ""}
+        with_extra = {**self.markers, "extra": package.extra or ""}
+        edges: dict[Package, VersionRange] = {}
+        if package.extra is not None:
+            edges[PythonPackage(package.name)] = VersionRange.singleton(version)
+        for requirement in requirements:
+            marker = requirement.marker
+            if marker is not None and not marker.evaluate(with_extra):
+                continue
+            # The base package carries its unconditional requirements; an extra adds only its own.
+            if package.extra is not None and (marker is None or marker.evaluate(plain)):
+                continue
+            name = normalize_name(requirement.name)
+            self._note_specifier_names(requirement.specifier, name)
+            extras = [normalize_extra(extra) for extra in requirement.extras]
+            for key in [PythonPackage(name), *(PythonPackage(name, e) for e in extras)]:
+                self._add_edge(edges, key, requirement.specifier.to_range())
+        return edges
+
+    def _add_edge(
+        self, edges: dict[Package, VersionRange], key: PythonPackage, range: VersionRange
+    ) -> None:
+        constraint = self.constraints.get(key.name)
+        if constraint is not None:
+            range = range & constraint
+        edges[key] = edges[key] & range if key in edges else range
+
+    def _root_dependencies(
+        self, requirements: Sequence[RootRequirement]
+    ) -> dict[Package, VersionRange]:
+        edges: dict[Package, VersionRange] = {}
+        for requirement in requirements:
+            self._note_specifier_names(requirement.specifier, requirement.name)
+            if _is_exact_pin(requirement.specifier):
+                self.exact_pins.add(requirement.name)
+            range = requirement.specifier.to_range()
+            keys = [PythonPackage(requirement.name)]
+            keys += [PythonPackage(requirement.name, e) for e in sorted(requirement.extras)]
+            for key in keys:
+                self._add_edge(edges, key, range)
+        return edges
+
+    def _note_specifier_names(self, specifier: SpecifierSet, name: PackageName | None) -> None:
+        """A specifier that names a pre-release opts its package into pre-releases (pip)."""
+        if name is None:
+            return
+        for clause in specifier:
+            try:
+                if Version(clause.version.removesuffix(".*")).is_prerelease:
+                    self.prereleases_named.add(name)
+            except InvalidVersion:
+                continue
+
+    # -- look-ahead -----------------------------------------------------------------------
+
+    async def _prefetch_new(self, dependencies: Mapping[Package, VersionRange]) -> None:
+        """Start fetching pages and likely metadata of newly named projects, without waiting:
+        the solver will ask for them soon, and the network should not idle meanwhile."""
+        for key, range in dependencies.items():
+            if isinstance(key, RootPackage) or key.name in self._seen:
+                continue
+            self._seen.add(key.name)
+            task = asyncio.ensure_future(self._prefetch(key.name, range))
+            self._prefetches.add(task)
+            task.add_done_callback(self._prefetches.discard)
+
+    async def _prefetch(self, name: PackageName, range: VersionRange) -> None:
+        try:
+            version = await self._choose(name, range)
+            if version is not None:
+                await self.client.wheel_metadata(self.files[(name, version)])
+        except Exception as error:  # the solver's own request repeats the work and reports it
+            logger.debug("Prefetching %s failed: %s", name, error)
+
+
+def _is_exact_pin(specifier: SpecifierSet) -> bool:
+    clauses = list(specifier)
+    return (
+        len(clauses) == 1
+        and clauses[0].operator in ("==", "===")
+        and not clauses[0].version.endswith(".*")
+    )
+
+
+def _requires_dist(metadata: bytes) -> list[Requirement] | Unavailable:
+    """The Requires-Dist entries of a METADATA file, or why they cannot be read."""
+    from packaging.metadata import parse_email
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    raw, _unparsed = parse_email(metadata)
+    requirements = []
+    for text in raw.get("requires_dist", []):
+        try:
+            requirements.append(Requirement(text))
+        except (InvalidRequirement, InvalidSpecifier) as error:
+            return Unavailable(f"invalid Requires-Dist {text!r}: {error}")
+    return requirements
