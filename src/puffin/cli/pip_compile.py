@@ -28,6 +28,14 @@ _NOT_IN_HEADER = frozenset({"python", "quiet", "verbose", "cache_dir", "no_cache
     "python",
     help="Resolve for this interpreter (default: $VIRTUAL_ENV, ./.venv, then puffin's own).",
 )
+@click.option(
+    "--python-version",
+    help="Resolve for this CPython version (3.12, 3.12.4) instead of the interpreter's.",
+)
+@click.option(
+    "--python-platform",
+    help="Resolve for this platform: linux, macos, windows, x86_64-manylinux_2_28, ...",
+)
 @click.option("-i", "--index-url", envvar="PUFFIN_INDEX_URL", help="Primary index URL.")
 @click.option("--extra-index-url", multiple=True, help="Further index URLs (repeatable).")
 @click.option("-f", "--find-links", multiple=True, help="Directories or pages of archives.")
@@ -73,6 +81,8 @@ def pip_compile_command(src_files: tuple[str, ...], **options: Any) -> None:
         output_file=options["output_file"],
         constraint_files=tuple(options["constraint"]),
         python=options["python"],
+        python_version=options["python_version"],
+        python_platform=options["python_platform"],
         index=IndexOptions(
             index_url=options["index_url"],
             extra_index_urls=tuple(options["extra_index_url"]),

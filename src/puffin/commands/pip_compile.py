@@ -3,6 +3,8 @@
 The target interpreter is `--python`, else the environment pip-sync would use ($VIRTUAL_ENV,
 then ./.venv), else the interpreter running puffin: compiling, unlike syncing, changes no
 environment, so any interpreter is a fine default for its markers and tags.
+`--python-version` and `--python-platform` replace parts of those (see target.py), so pins can
+be computed for a Python or a machine that is not at hand.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from puffin.resolver.python_provider import (
     PythonProvider,
     RootRequirement,
 )
+from puffin.target import ResolveTarget, resolve_target
 
 STDOUT = "-"
 
@@ -59,6 +62,8 @@ class CompileOptions:
     output_file: str | None = None  # None: next to a single `.in` file, else requirements.txt
     constraint_files: tuple[str, ...] = ()
     python: str | None = None
+    python_version: str | None = None  # resolve for this CPython instead (`3.12`, `3.12.4`)
+    python_platform: str | None = None  # resolve for this platform instead (`linux`, ...)
     index: IndexOptions = field(default_factory=IndexOptions)
     upgrade: bool = False
     upgrade_packages: frozenset[PackageName] = frozenset()
@@ -78,6 +83,7 @@ class CompileResult:
     output_file: Path | None  # where it was written; None for stdout
     entries: tuple[PinnedEntry, ...]
     interpreter: Interpreter
+    target: ResolveTarget  # the markers and tags the pins were computed for
     warnings: tuple[str, ...]
     elapsed_seconds: float
 
@@ -106,21 +112,24 @@ def pip_compile(
         for path in options.constraint_files
     ]
     requirements = merge(files)
-    interpreter = _target(options.python, cache, environ, cwd)
+    interpreter = _interpreter(options.python, cache, environ, cwd)
+    target = resolve_target(
+        interpreter,
+        python_version=options.python_version,
+        python_platform=options.python_platform,
+    )
     output = options.output_file or default_output_file(options.src_files)
     output_path = None if output == STDOUT else cwd / output
     preferences = {} if options.upgrade else _existing_pins(output_path, environ)
     for name in options.upgrade_packages:
         preferences.pop(name, None)
-    primary = [line for line in requirements.requirements if line.applies_to(interpreter.markers)]
-    constraints = [
-        line for line in requirements.constraints if line.applies_to(interpreter.markers)
-    ]
+    primary = [line for line in requirements.requirements if line.applies_to(target.markers)]
+    constraints = [line for line in requirements.constraints if line.applies_to(target.markers)]
     indexes = _index_settings(options.index, requirements)
     entries = asyncio.run(
-        _resolve(options, cache, requirements, interpreter, primary, constraints, preferences)
+        _resolve(options, cache, requirements, target, primary, constraints, preferences)
     )
-    output_options = _output_options(options, requirements, indexes, interpreter, cwd)
+    output_options = _output_options(options, requirements, indexes, target, cwd)
     text = format_requirements(entries, output_options)
     if output_path is not None:
         atomic_write_bytes(output_path, text.encode())
@@ -129,12 +138,15 @@ def pip_compile(
         output_path,
         tuple(entries),
         interpreter,
+        target,
         requirements.warnings,
         time.perf_counter() - started,
     )
 
 
-def _target(python: str | None, cache: Cache, environ: Mapping[str, str], cwd: Path) -> Interpreter:
+def _interpreter(
+    python: str | None, cache: Cache, environ: Mapping[str, str], cwd: Path
+) -> Interpreter:
     try:
         executable = find_interpreter(python, environ=environ, cwd=cwd)
     except InterpreterError:
@@ -187,7 +199,7 @@ async def _resolve(
     options: CompileOptions,
     cache: Cache,
     requirements: RequirementsTxt,
-    interpreter: Interpreter,
+    target: ResolveTarget,
     primary: Sequence[RequirementLine],
     constraints: Sequence[RequirementLine],
     preferences: Mapping[PackageName, Version],
@@ -199,8 +211,8 @@ async def _resolve(
             constraint_specifiers.get(line.name, SpecifierSet()) & line.specifier
         )
     settings = SelectorSettings.from_tags(
-        interpreter.tags,
-        Version(interpreter.markers["python_full_version"]),
+        target.tags,
+        Version(target.markers["python_full_version"]),
         allows_wheel=lambda name: True,
         allows_sdist=lambda name: False,
         allow_prereleases=options.pre or requirements.pre,
@@ -213,7 +225,7 @@ async def _resolve(
             client,
             asyncio.get_running_loop(),
             settings,
-            interpreter.markers,
+            target.markers,
             _root_requirements(primary),
             constraints=constraint_specifiers,
             preferences=preferences,
@@ -295,7 +307,7 @@ def _output_options(
     options: CompileOptions,
     requirements: RequirementsTxt,
     indexes: IndexSettings,
-    interpreter: Interpreter,
+    target: ResolveTarget,
     cwd: Path,
 ) -> OutputOptions:
     find_links = tuple(
@@ -305,7 +317,7 @@ def _output_options(
         header=options.header,
         command=options.command,
         # The target's version, not puffin's own: the pins are valid for the target only.
-        python_version="{}.{}".format(*interpreter.version[:2]),
+        python_version=target.python_minor_version,
         annotate=options.annotate,
         annotation_style=options.annotation_style,
         generate_hashes=options.generate_hashes,
