@@ -257,3 +257,30 @@ def test_a_url_requirement_is_refused_clearly(index: PackageIndex, tmp_path: Pat
         " pip-compile resolves only registry requirements so far; URLs, paths and editables"
         " are not supported yet\n"
     )
+
+
+def test_exclude_newer_resolution_and_prerelease_options(
+    index: PackageIndex, tmp_path: Path
+) -> None:
+    from datetime import datetime, timezone
+
+    def at(year: int) -> datetime:
+        return datetime(year, 1, 1, tzinfo=timezone.utc)
+
+    index.add_wheel("alpha", "1.0", upload_time=at(2023))
+    index.add_wheel("alpha", "2.0", upload_time=at(2025))
+    index.add_wheel("alpha", "3.0b1", upload_time=at(2025))
+    (tmp_path / "requirements.in").write_text("alpha\n")
+
+    def pins(*args: str) -> list[str]:
+        result = compile_(index, tmp_path, "-q", "--no-header", "--no-annotate", "-o", "-", *args)
+        assert result.returncode == 0, result.stderr
+        return [line for line in result.stdout.splitlines() if line and not line.startswith("-")]
+
+    assert pins() == ["alpha==2.0"]
+    assert pins("--exclude-newer", "2024-06-01T00:00:00Z") == ["alpha==1.0"]
+    assert pins("--resolution", "lowest") == ["alpha==1.0"]
+    assert pins("--prerelease", "allow") == ["alpha==3.0b1"]
+    bad = compile_(index, tmp_path, "--exclude-newer", "yesterday", "-o", "-")
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("error: ")

@@ -56,6 +56,25 @@ _NOT_IN_HEADER = frozenset({"python", "quiet", "verbose", "cache_dir", "no_cache
 @click.option("--strip-extras", is_flag=True, help="Write pins without their extras.")
 @click.option("--allow-unsafe", is_flag=True, help="Pin pip, setuptools and distribute too.")
 @click.option("--pre", is_flag=True, help="Allow pre-releases.")
+@click.option(
+    "--prerelease",
+    type=click.Choice(
+        ["disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"]
+    ),
+    default=None,
+    help="When pre-releases may be chosen (default: if-necessary-or-explicit).",
+)
+@click.option(
+    "--resolution",
+    type=click.Choice(["highest", "lowest", "lowest-direct"]),
+    default=None,
+    help="Prefer the highest versions (default), the lowest, or the lowest for direct ones.",
+)
+@click.option(
+    "--exclude-newer",
+    default=None,
+    help="Ignore files uploaded at or after this RFC 3339 time or local date (YYYY-MM-DD).",
+)
 @common_options
 @run_command
 def pip_compile_command(src_files: tuple[str, ...], **options: Any) -> None:
@@ -71,6 +90,11 @@ def pip_compile_command(src_files: tuple[str, ...], **options: Any) -> None:
     from puffin.compile_output import AnnotationStyle
     from puffin.errors import UsageError
     from puffin.names import normalize_name
+    from puffin.resolver.candidate_selector import (
+        PrereleaseMode,
+        ResolutionMode,
+        parse_exclude_newer,
+    )
 
     printer = Printer(options["quiet"])
     files = src_files or _default_source()
@@ -98,6 +122,11 @@ def pip_compile_command(src_files: tuple[str, ...], **options: Any) -> None:
         strip_extras=options["strip_extras"],
         allow_unsafe=options["allow_unsafe"],
         pre=options["pre"],
+        exclude_newer=(
+            parse_exclude_newer(options["exclude_newer"]) if options["exclude_newer"] else None
+        ),
+        prerelease=PrereleaseMode(options["prerelease"] or "if-necessary-or-explicit"),
+        resolution=ResolutionMode(options["resolution"] or "highest"),
         command=_header_command(files, options),
     )
     cache = Cache.from_settings(options["cache_dir"], no_cache=options["no_cache"])

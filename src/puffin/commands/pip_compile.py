@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
@@ -41,7 +42,12 @@ from puffin.requirements_txt import (
     merge,
     parse_requirements_file,
 )
-from puffin.resolver.candidate_selector import SelectorSettings
+from puffin.resolver.candidate_selector import (
+    PrereleaseMode,
+    ResolutionMode,
+    SelectorSettings,
+    uploaded_before,
+)
 from puffin.resolver.pubgrub import solve
 from puffin.resolver.python_provider import (
     ROOT,
@@ -74,6 +80,9 @@ class CompileOptions:
     strip_extras: bool = False
     allow_unsafe: bool = False
     pre: bool = False
+    exclude_newer: datetime | None = None  # files uploaded at or after this are invisible
+    prerelease: PrereleaseMode = PrereleaseMode.IF_NECESSARY_OR_EXPLICIT
+    resolution: ResolutionMode = ResolutionMode.HIGHEST
     command: str = "puffin pip-compile"
 
 
@@ -216,6 +225,9 @@ async def _resolve(
         allows_wheel=lambda name: True,
         allows_sdist=lambda name: False,
         allow_prereleases=options.pre or requirements.pre,
+        exclude_newer=options.exclude_newer,
+        prerelease=options.prerelease,
+        resolution=options.resolution,
     )
     indexes = _index_settings(options.index, requirements)
     # Asking for upgrades means asking for releases newer than a cached page may list.
@@ -248,6 +260,8 @@ async def _resolve(
                         {
                             f"sha256:{digest.hex}"
                             for file in project.files(version)
+                            if options.exclude_newer is None
+                            or uploaded_before(file, options.exclude_newer)
                             for digest in file.hashes
                             if digest.algorithm is HashAlgorithm.SHA256
                         }

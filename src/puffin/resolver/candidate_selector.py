@@ -4,7 +4,12 @@ The rules follow pip's finder, which users of pip-sync expect: the newest matchi
 (a newer sdist beats an older wheel unless binaries are preferred); within a version the wheel
 whose most specific supported tag ranks highest wins, then the highest build tag; yanked files
 count only for an exact `==`/`===` pin (PEP 592); pre-releases only when allowed, named by the
-specifier, or when nothing else matches.
+specifier, or when nothing else matches; with an `exclude_newer` cutoff, only files uploaded
+strictly before it count, and a file without an upload time never does (uv's rule: its age
+cannot be proven).
+
+The resolver also reads uv's `prerelease` and `resolution` modes from the settings; picking one
+file per version does not depend on them.
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from puffin.dist_types import File
+from puffin.errors import UsageError
 from puffin.filenames import WheelFilename
 from puffin.names import PackageName
 
@@ -29,6 +36,28 @@ class Rejection(enum.Enum):
     INCOMPATIBLE_TAGS = "no compatible wheel tag"
     SDIST_FORBIDDEN = "source distributions are not allowed"
     WHEEL_FORBIDDEN = "wheels are not allowed"
+    UPLOADED_AFTER_CUTOFF = "uploaded after the exclude-newer cutoff"
+    NO_UPLOAD_TIME = "no upload time to compare with the exclude-newer cutoff"
+
+
+class PrereleaseMode(enum.Enum):
+    """When the resolver may pick a pre-release (uv's `--prerelease`)."""
+
+    DISALLOW = "disallow"  # never
+    ALLOW = "allow"  # like any other version
+    IF_NECESSARY = "if-necessary"  # only when no final release in range is usable
+    # A package that a first-party requirement or constraint names a pre-release in is allowed
+    # them; every other package is not.
+    EXPLICIT = "explicit"
+    IF_NECESSARY_OR_EXPLICIT = "if-necessary-or-explicit"  # EXPLICIT, else IF_NECESSARY
+
+
+class ResolutionMode(enum.Enum):
+    """Which end of a range the resolver tries first (uv's `--resolution`)."""
+
+    HIGHEST = "highest"
+    LOWEST = "lowest"
+    LOWEST_DIRECT = "lowest-direct"  # lowest for first-party requirements, highest for the rest
 
 
 @dataclass(frozen=True)
@@ -39,8 +68,11 @@ class SelectorSettings:
     python_version: Version  # the target's full version, for Requires-Python
     allows_wheel: Callable[[PackageName], bool]
     allows_sdist: Callable[[PackageName], bool]
-    allow_prereleases: bool = False
+    allow_prereleases: bool = False  # pip's `--pre`; the resolver reads it as PrereleaseMode.ALLOW
     prefer_binary: bool = False
+    exclude_newer: datetime | None = None  # naive means UTC
+    prerelease: PrereleaseMode = PrereleaseMode.IF_NECESSARY_OR_EXPLICIT
+    resolution: ResolutionMode = ResolutionMode.HIGHEST
 
     @classmethod
     def from_tags(
@@ -66,6 +98,36 @@ class NotSelected:
         Version, tuple[Rejection, ...]
     ]  # per matching version, why its files failed
     requires_python: Mapping[Version, str]  # the Requires-Python of versions rejected for it
+
+
+def parse_exclude_newer(text: str) -> datetime:
+    """An `--exclude-newer` value: an RFC 3339 timestamp (`2024-03-01T12:00:00Z`), or a date
+    (`2024-03-01`), meaning its midnight in the local time zone as uv reads it."""
+    value = text.strip()
+    try:
+        if len(value) == len("YYYY-MM-DD"):
+            return datetime.strptime(value, "%Y-%m-%d").astimezone()
+        # Python 3.10's fromisoformat does not accept a trailing `Z`.
+        moment = datetime.fromisoformat(value[:-1] + "+00:00" if value[-1:] in "Zz" else value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:  # RFC 3339 requires the offset
+        raise UsageError(
+            f"Invalid --exclude-newer value {text!r}: expected an RFC 3339 timestamp"
+            " (2024-03-01T12:00:00Z) or a date (2024-03-01)"
+        )
+    return moment
+
+
+def uploaded_before(file: File, cutoff: datetime) -> bool:
+    """Whether `file` provably predates `cutoff` (naive times are UTC, as PEP 700's are)."""
+    if file.upload_time is None:
+        return False
+    return _as_utc(file.upload_time) < _as_utc(cutoff)
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
 def _is_exact_pin(specifier: SpecifierSet) -> bool:
@@ -108,6 +170,7 @@ def select_from_versions(
     allow_yanked = _is_exact_pin(specifier)
     allows_wheel = settings.allows_wheel(name)
     allows_sdist = settings.allows_sdist(name)
+    cutoff = settings.exclude_newer
     rejections: dict[Version, tuple[Rejection, ...]] = {}
     requires_python: dict[Version, str] = {}
     fallback: Selected | None = None  # an older wheel, when binaries are preferred
@@ -115,6 +178,13 @@ def select_from_versions(
         best: tuple[tuple[int, int, tuple[int, str] | tuple[()]], File] | None = None
         reasons: list[Rejection] = []
         for file in files_of(version):
+            if cutoff is not None and not uploaded_before(file, cutoff):
+                reasons.append(
+                    Rejection.NO_UPLOAD_TIME
+                    if file.upload_time is None
+                    else Rejection.UPLOADED_AFTER_CUTOFF
+                )
+                continue
             if file.yanked is not None and not allow_yanked:
                 reasons.append(Rejection.YANKED)
                 continue
@@ -185,6 +255,10 @@ def explain(
         Rejection.INCOMPATIBLE_TAGS: f"{pin} has no wheel compatible with this interpreter",
         Rejection.SDIST_FORBIDDEN: f"{pin} offers only files forbidden by --only-binary",
         Rejection.WHEEL_FORBIDDEN: f"{pin} offers only wheels, forbidden by --no-binary",
+        Rejection.UPLOADED_AFTER_CUTOFF: f"{pin} was uploaded after the --exclude-newer date",
+        Rejection.NO_UPLOAD_TIME: (
+            f"{pin} has files without an upload time, which --exclude-newer excludes"
+        ),
     }
     text = "; ".join(details[r] for r in reasons) or f"no usable file for {pin}"
     return f"Cannot install {wanted}: {text}"

@@ -1,4 +1,9 @@
-"""The PubGrub provider for Python packages: versions from the registry, edges from METADATA."""
+"""The PubGrub provider for Python packages: versions from the registry, edges from METADATA.
+
+Version order and pre-release admission follow uv's modes (SelectorSettings.resolution and
+.prerelease); a pre-release counts as "explicit" only when a first-party requirement or
+constraint names one, as in uv, not when a dependency's metadata does.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,13 @@ from puffin.client.registry import RegistryClient
 from puffin.dist_types import File
 from puffin.errors import PuffinError
 from puffin.names import ExtraName, PackageName, normalize_extra, normalize_name
-from puffin.resolver.candidate_selector import Selected, SelectorSettings, select_from_versions
+from puffin.resolver.candidate_selector import (
+    PrereleaseMode,
+    ResolutionMode,
+    Selected,
+    SelectorSettings,
+    select_from_versions,
+)
 from puffin.resolver.pubgrub import Unavailable
 
 if TYPE_CHECKING:
@@ -84,7 +95,11 @@ class PythonProvider:
         self.settings = dataclasses.replace(
             settings, allow_prereleases=True, allows_sdist=lambda name: False
         )
-        self.allow_prereleases = settings.allow_prereleases
+        self.prerelease = (
+            PrereleaseMode.ALLOW if settings.allow_prereleases else settings.prerelease
+        )
+        self.resolution = settings.resolution
+        self.direct = frozenset(requirement.name for requirement in requirements)
         self.markers = dict(markers)
         self.constraints = {n: s.to_range() for n, s in (constraints or {}).items()}
         self.preferences = dict(preferences or {})
@@ -96,8 +111,8 @@ class PythonProvider:
         self._order: dict[Package, int] = {}
         self._seen: set[PackageName] = set()
         self._prefetches: set[asyncio.Task[None]] = set()
-        for specifier in (constraints or {}).values():
-            self._note_specifier_names(specifier, None)
+        for name, specifier in (constraints or {}).items():
+            self._note_specifier_names(specifier, name)
         self.root_dependencies = self._root_dependencies(requirements)
 
     # -- the Provider protocol (called from the solver's thread) ----------------------------
@@ -137,15 +152,8 @@ class PythonProvider:
         constraint = self.constraints.get(name)
         if constraint is not None:
             range = range & constraint
-        candidates = [v for v in project.versions() if range.contains(v, prereleases=True)]
-        if not self.allow_prereleases and name not in self.prereleases_named:
-            # As pip: pre-releases only when nothing else is in range.
-            candidates = [v for v in candidates if not v.is_prerelease] or candidates
-        preferred = self.preferences.get(name)
-        if preferred is not None and preferred in candidates:
-            candidates.remove(preferred)
-            candidates.insert(0, preferred)
-        for version in candidates:
+        in_range = [v for v in project.versions() if range.contains(v, prereleases=True)]
+        for version in self._candidates(name, in_range):
             # PEP 592: a yanked file counts only for an exact pin, which `==` here spells.
             specifier = SpecifierSet(f"=={version}" if name in self.exact_pins else "")
             result = select_from_versions(name, specifier, [version], project.files, self.settings)
@@ -153,6 +161,36 @@ class PythonProvider:
                 self.files[(name, version)] = result.file
                 return version
         return None
+
+    def _candidates(self, name: PackageName, newest_first: list[Version]) -> list[Version]:
+        """The versions to try, best first: the previous pin if still admitted, then by the
+        resolution mode; pre-releases by the pre-release mode (if-necessary: only after every
+        final release in range proved unusable, as the solver would learn one by one)."""
+        lowest = self.resolution is ResolutionMode.LOWEST or (
+            self.resolution is ResolutionMode.LOWEST_DIRECT and name in self.direct
+        )
+        ordered = newest_first[::-1] if lowest else newest_first
+        policy = self._prerelease_policy(name)
+        if policy is not PrereleaseMode.ALLOW:
+            admitted = [v for v in ordered if not v.is_prerelease]
+            if policy is PrereleaseMode.IF_NECESSARY:
+                admitted += [v for v in ordered if v.is_prerelease]
+            ordered = admitted
+        preferred = self.preferences.get(name)
+        if preferred is not None and preferred in ordered:
+            ordered = [preferred, *(v for v in ordered if v != preferred)]
+        return ordered
+
+    def _prerelease_policy(self, name: PackageName) -> PrereleaseMode:
+        """This package's rule, one of ALLOW, DISALLOW or IF_NECESSARY."""
+        mode = self.prerelease
+        if mode in (PrereleaseMode.EXPLICIT, PrereleaseMode.IF_NECESSARY_OR_EXPLICIT):
+            if name in self.prereleases_named:
+                return PrereleaseMode.ALLOW
+            if mode is PrereleaseMode.EXPLICIT:
+                return PrereleaseMode.DISALLOW
+            return PrereleaseMode.IF_NECESSARY
+        return mode
 
     # -- dependencies ---------------------------------------------------------------------
 
@@ -192,7 +230,6 @@ class PythonProvider:
             if package.extra is not None and (marker is None or marker.evaluate(plain)):
                 continue
             name = normalize_name(requirement.name)
-            self._note_specifier_names(requirement.specifier, name)
             extras = [normalize_extra(extra) for extra in requirement.extras]
             for key in [PythonPackage(name), *(PythonPackage(name, e) for e in extras)]:
                 self._add_edge(edges, key, requirement.specifier.to_range())
@@ -221,10 +258,9 @@ class PythonProvider:
                 self._add_edge(edges, key, range)
         return edges
 
-    def _note_specifier_names(self, specifier: SpecifierSet, name: PackageName | None) -> None:
-        """A specifier that names a pre-release opts its package into pre-releases (pip)."""
-        if name is None:
-            return
+    def _note_specifier_names(self, specifier: SpecifierSet, name: PackageName) -> None:
+        """A first-party specifier that names a pre-release opts its package into them (uv's
+        "explicit")."""
         for clause in specifier:
             try:
                 if Version(clause.version.removesuffix(".*")).is_prerelease:
