@@ -16,14 +16,14 @@ from packaging.version import InvalidVersion, Version
 from puffin.cache.cache import PYPI_URL, Cache
 from puffin.client.file_conversion import file_from_record
 from puffin.client.find_links import find_links_records, is_remote
-from puffin.client.index_pages import NOT_FOUND, index_page
+from puffin.client.index_pages import index_page
 from puffin.client.retry import DEFAULT_RETRIES
-from puffin.client.session import Session, offline_error
-from puffin.client.urls import file_url_to_path, is_file_url, redact_url
-from puffin.client.wheel_metadata import read_wheel_metadata
+from puffin.client.session import Session
+from puffin.client.urls import file_url_to_path, is_file_url
+from puffin.client.wheel_metadata import WheelMetadataFetcher
 from puffin.dist_types import File, IndexLocation
 from puffin.filenames import SDIST_SUFFIXES, WheelFilename
-from puffin.hashes import HashAlgorithm, HashDigest, MultiHasher
+from puffin.hashes import HashAlgorithm, HashDigest
 from puffin.names import PackageName
 from puffin.pypi_types.file_record import FileRecord, InvalidField
 from puffin.traits import ProgressReporter, SilentReporter
@@ -162,6 +162,7 @@ class RegistryClient:
             for location in indexes.find_links
         )
         self._in_flight: dict[Hashable, asyncio.Future[Any]] = {}
+        self._metadata = WheelMetadataFetcher(self._session, cache)
 
     async def __aenter__(self) -> RegistryClient:
         return self
@@ -277,38 +278,7 @@ class RegistryClient:
         if not isinstance(file.dist, WheelFilename):
             raise ValueError(f"{file.filename} is not a wheel")
         wheel = file.dist
-        return await self._once(("metadata", file.url), lambda: self._wheel_metadata(file, wheel))
-
-    async def _wheel_metadata(self, file: File, wheel: WheelFilename) -> bytes:
-        if is_file_url(file.url):  # read in place: copying a local wheel first gains nothing
-            return await asyncio.to_thread(read_wheel_metadata, file_url_to_path(file.url), wheel)
-        if file.has_metadata_file:
-            metadata = await self._metadata_file(file)
-            if metadata is not None:
-                return metadata
-        with self.cache.temp_dir() as temp:
-            archive = temp / file.filename
-            await self._download(file, archive, SilentReporter(), frozenset())
-            return await asyncio.to_thread(read_wheel_metadata, archive, wheel)
-
-    async def _metadata_file(self, file: File) -> bytes | None:
-        """PEP 658: `<file url>.metadata`; None when the index does not serve it after all."""
-        if self._session.offline:
-            raise offline_error(f"The metadata of {file.filename}")
-        from puffin.client.download import check_hashes
-        from puffin.client.http import raise_for_status
-
-        url = f"{file.url}.metadata"
-        response = await self._session.get(url)
-        if response.status_code in NOT_FOUND:
-            logger.debug("%s is announced but missing; reading the wheel", redact_url(url))
-            return None
-        raise_for_status(response, url)
-        content = response.content
-        hasher = MultiHasher({digest.algorithm for digest in file.metadata_hashes})
-        hasher.update(content)
-        check_hashes(f"the metadata of {file.filename}", file.metadata_hashes, hasher.digests())
-        return content
+        return await self._once(("metadata", file.url), lambda: self._metadata.fetch(file, wheel))
 
     # -- plumbing -------------------------------------------------------------------------
 
