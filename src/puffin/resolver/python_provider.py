@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import logging
-from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Coroutine, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,7 +19,7 @@ from packaging.ranges import VersionRange
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from puffin.client.registry import RegistryClient
+from puffin.client.registry import ProjectFiles, RegistryClient
 from puffin.dist_types import File
 from puffin.errors import PuffinError
 from puffin.names import ExtraName, PackageName, normalize_extra, normalize_name
@@ -37,6 +38,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger("puffin.resolver")
 
 T = TypeVar("T")
+
+# How many lower versions get their metadata fetched at once when the solver backtracks
+# through a package (uv prefetches in batches for the same reason).
+BACKTRACK_PREFETCH = 20
 
 
 @dataclass(frozen=True, order=True)
@@ -111,6 +116,10 @@ class PythonProvider:
         self._order: dict[Package, int] = {}
         self._seen: set[PackageName] = set()
         self._prefetches: set[asyncio.Task[None]] = set()
+        self._tries: dict[PackageName, int] = {}
+        self._prefetched: set[tuple[PackageName, Version]] = set()
+        self._versions: dict[PackageName, list[Version]] = {}
+        self._known: dict[PackageName, frozenset[Version]] = {}
         for name, specifier in (constraints or {}).items():
             self._note_specifier_names(specifier, name)
         self.root_dependencies = self._root_dependencies(requirements)
@@ -152,34 +161,95 @@ class PythonProvider:
         constraint = self.constraints.get(name)
         if constraint is not None:
             range = range & constraint
-        in_range = [v for v in project.versions() if range.contains(v, prereleases=True)]
-        for version in self._candidates(name, in_range):
-            # PEP 592: a yanked file counts only for an exact pin, which `==` here spells.
-            specifier = SpecifierSet(f"=={version}" if name in self.exact_pins else "")
-            result = select_from_versions(name, specifier, [version], project.files, self.settings)
-            if isinstance(result, Selected):
-                self.files[(name, version)] = result.file
+        candidates = self._candidates(name, self._versions_of(name, project), range)
+        for version in candidates:
+            result = self._select(name, version, project)
+            if result is not None:
+                self.files[(name, version)] = result
+                tries = self._tries[name] = self._tries.get(name, 0) + 1
+                if tries > 1:
+                    # Chosen again: the solver is backtracking through this package's versions,
+                    # one metadata request at a time. Fetch the next ones' metadata together.
+                    following = list(itertools.islice(candidates, BACKTRACK_PREFETCH))
+                    self._prefetch_versions(name, following, project)
                 return version
         return None
 
-    def _candidates(self, name: PackageName, newest_first: list[Version]) -> list[Version]:
-        """The versions to try, best first: the previous pin if still admitted, then by the
-        resolution mode; pre-releases by the pre-release mode (if-necessary: only after every
-        final release in range proved unusable, as the solver would learn one by one)."""
+    def _versions_of(self, name: PackageName, project: ProjectFiles) -> list[Version]:
+        # Sorted once per run: a backtracking solver asks for boto3's 1,500 versions thousands
+        # of times.
+        versions = self._versions.get(name)
+        if versions is None:
+            versions = self._versions[name] = project.versions()
+        return versions
+
+    def _select(self, name: PackageName, version: Version, project: ProjectFiles) -> File | None:
+        # PEP 592: a yanked file counts only for an exact pin, which `==` here spells.
+        specifier = SpecifierSet(f"=={version}" if name in self.exact_pins else "")
+        result = select_from_versions(name, specifier, [version], project.files, self.settings)
+        return result.file if isinstance(result, Selected) else None
+
+    def _prefetch_versions(
+        self, name: PackageName, following: list[Version], project: ProjectFiles
+    ) -> None:
+        for version in following[:BACKTRACK_PREFETCH]:
+            if (name, version) in self._prefetched:
+                continue
+            self._prefetched.add((name, version))
+            file = self._select(name, version, project)
+            if file is None:
+                continue
+            task = asyncio.ensure_future(self._prefetch_metadata(file))
+            self._prefetches.add(task)
+            task.add_done_callback(self._prefetches.discard)
+
+    async def _prefetch_metadata(self, file: File) -> None:
+        try:
+            await self.client.wheel_metadata(file)
+        except Exception as error:  # the solver's own request repeats the work and reports it
+            logger.debug("Prefetching metadata of %s failed: %s", file.filename, error)
+
+    def _candidates(
+        self, name: PackageName, newest_first: list[Version], range: VersionRange
+    ) -> Iterator[Version]:
+        """The versions in `range` to try, best first, produced lazily (the first usable one
+        usually ends the search): the previous pin if still admitted, then by the resolution
+        mode; pre-releases by the pre-release mode (if-necessary: only after every final
+        release in range proved unusable, as the solver would learn one by one)."""
         lowest = self.resolution is ResolutionMode.LOWEST or (
             self.resolution is ResolutionMode.LOWEST_DIRECT and name in self.direct
         )
-        ordered = newest_first[::-1] if lowest else newest_first
+        ordered = reversed(newest_first) if lowest else iter(newest_first)
         policy = self._prerelease_policy(name)
-        if policy is not PrereleaseMode.ALLOW:
-            admitted = [v for v in ordered if not v.is_prerelease]
-            if policy is PrereleaseMode.IF_NECESSARY:
-                admitted += [v for v in ordered if v.is_prerelease]
-            ordered = admitted
         preferred = self.preferences.get(name)
-        if preferred is not None and preferred in ordered:
-            ordered = [preferred, *(v for v in ordered if v != preferred)]
-        return ordered
+
+        def admitted(version: Version) -> bool:
+            return range.contains(version, prereleases=True) and version != preferred
+
+        if (
+            preferred is not None
+            and range.contains(preferred, prereleases=True)
+            and (not preferred.is_prerelease or policy is not PrereleaseMode.DISALLOW)
+            and preferred in self._version_set(name, newest_first)
+        ):
+            yield preferred
+        if policy is PrereleaseMode.ALLOW:
+            yield from (v for v in ordered if admitted(v))
+            return
+        pre_releases: list[Version] = []
+        for version in ordered:
+            if version.is_prerelease:
+                pre_releases.append(version)
+            elif admitted(version):
+                yield version
+        if policy is PrereleaseMode.IF_NECESSARY:
+            yield from (v for v in pre_releases if admitted(v))
+
+    def _version_set(self, name: PackageName, versions: list[Version]) -> frozenset[Version]:
+        known = self._known.get(name)
+        if known is None:
+            known = self._known[name] = frozenset(versions)
+        return known
 
     def _prerelease_policy(self, name: PackageName) -> PrereleaseMode:
         """This package's rule, one of ALLOW, DISALLOW or IF_NECESSARY."""
