@@ -34,6 +34,23 @@ def common_options(func: F) -> F:
     return func
 
 
+def index_options(func: F) -> F:
+    """Where packages come from: the same four options on every command that fetches."""
+    func = click.option("--no-index", is_flag=True, help="Ignore every index (only --find-links).")(
+        func
+    )
+    func = click.option(
+        "-f", "--find-links", multiple=True, help="Directories or pages of archives."
+    )(func)
+    func = click.option(
+        "--extra-index-url", multiple=True, help="Further index URLs (repeatable)."
+    )(func)
+    func = click.option("-i", "--index-url", envvar="PUFFIN_INDEX_URL", help="Primary index URL.")(
+        func
+    )
+    return func
+
+
 def run_command(func: F) -> F:
     """Render PuffinError as one clear message with its exit code; never a traceback."""
 

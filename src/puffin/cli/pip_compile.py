@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from puffin.cli.common import common_options, run_command
+from puffin.cli.common import common_options, index_options, run_command
 from puffin.cli.output import Printer, format_duration, plural
 
 # Options that shape how puffin runs, not what the file says: left out of the header.
@@ -36,10 +36,7 @@ _NOT_IN_HEADER = frozenset({"python", "quiet", "verbose", "cache_dir", "no_cache
     "--python-platform",
     help="Resolve for this platform: linux, macos, windows, x86_64-manylinux_2_28, ...",
 )
-@click.option("-i", "--index-url", envvar="PUFFIN_INDEX_URL", help="Primary index URL.")
-@click.option("--extra-index-url", multiple=True, help="Further index URLs (repeatable).")
-@click.option("-f", "--find-links", multiple=True, help="Directories or pages of archives.")
-@click.option("--no-index", is_flag=True, help="Ignore every index (only --find-links).")
+@index_options
 @click.option("-U", "--upgrade", is_flag=True, help="Ignore the pins of the existing output file.")
 @click.option(
     "-P", "--upgrade-package", multiple=True, help="Ignore the existing pin of this package."

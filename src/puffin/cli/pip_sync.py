@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from puffin.cli.common import common_options, run_command
+from puffin.cli.common import common_options, index_options, run_command
 from puffin.cli.output import Printer, format_duration, plural
 from puffin.traits import SilentReporter
 
@@ -26,10 +26,7 @@ def _link_modes() -> list[str]:
     "python",
     help="Target interpreter: a path or X.Y (default: $VIRTUAL_ENV, then ./.venv).",
 )
-@click.option("-i", "--index-url", envvar="PUFFIN_INDEX_URL", help="Primary index URL.")
-@click.option("--extra-index-url", multiple=True, help="Further index URLs (repeatable).")
-@click.option("-f", "--find-links", multiple=True, help="Directories or pages of archives.")
-@click.option("--no-index", is_flag=True, help="Ignore every index (only --find-links).")
+@index_options
 @click.option("--offline", is_flag=True, help="Use only cached data; no network access.")
 @click.option("--refresh", is_flag=True, help="Revalidate cached index pages.")
 @click.option("--link-mode", type=click.Choice(_link_modes()), help="How files get into the venv.")

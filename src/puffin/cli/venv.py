@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from puffin.cli.common import common_options, run_command
+from puffin.cli.common import common_options, index_options, run_command
 from puffin.cli.output import Printer
 
 
@@ -17,10 +17,7 @@ from puffin.cli.output import Printer
 @click.option("--seed", is_flag=True, help="Install pip (and setuptools, wheel before 3.12).")
 @click.option("--prompt", help="Prompt shown by the activation scripts.")
 @click.option("--system-site-packages", is_flag=True, help="See the base's site-packages.")
-@click.option("-i", "--index-url", envvar="PUFFIN_INDEX_URL", help="Index for --seed.")
-@click.option("--extra-index-url", multiple=True, help="Further indexes for --seed.")
-@click.option("-f", "--find-links", multiple=True, help="Archives for --seed.")
-@click.option("--no-index", is_flag=True, help="Ignore indexes for --seed.")
+@index_options
 @common_options
 @run_command
 def venv_command(path: str, **options: Any) -> None:

@@ -23,7 +23,8 @@ from packaging.version import InvalidVersion, Version
 
 from puffin.cache import Cache, CacheBucket
 from puffin.client.registry import IndexSettings, RegistryClient
-from puffin.commands.pip_sync_options import DEFAULT_INDEX_URL, IndexOptions
+from puffin.commands.pip_sync_options import IndexOptions
+from puffin.commands.sync_fetch import index_settings
 from puffin.compile_output import (
     AnnotationStyle,
     OutputOptions,
@@ -134,7 +135,7 @@ def pip_compile(
         preferences.pop(name, None)
     primary = [line for line in requirements.requirements if line.applies_to(target.markers)]
     constraints = [line for line in requirements.constraints if line.applies_to(target.markers)]
-    indexes = _index_settings(options.index, requirements)
+    indexes = index_settings(options.index, requirements)
     entries = asyncio.run(
         _resolve(options, cache, requirements, target, primary, constraints, preferences)
     )
@@ -180,18 +181,6 @@ def _existing_pins(path: Path | None, environ: Mapping[str, str]) -> dict[Packag
     return pins
 
 
-def _index_settings(options: IndexOptions, requirements: RequirementsTxt) -> IndexSettings:
-    """Command-line index options win over the files' `-i`; extra indexes and links add up."""
-    return IndexSettings(
-        index_url=options.index_url or requirements.index_url or DEFAULT_INDEX_URL,
-        extra_index_urls=tuple(
-            dict.fromkeys((*requirements.extra_index_urls, *options.extra_index_urls))
-        ),
-        find_links=tuple(dict.fromkeys((*requirements.find_links, *options.find_links))),
-        no_index=options.no_index or requirements.no_index,
-    )
-
-
 def _root_requirements(lines: Sequence[RequirementLine]) -> list[RootRequirement]:
     roots = []
     for line in lines:
@@ -229,7 +218,7 @@ async def _resolve(
         prerelease=options.prerelease,
         resolution=options.resolution,
     )
-    indexes = _index_settings(options.index, requirements)
+    indexes = index_settings(options.index, requirements)
     # Asking for upgrades means asking for releases newer than a cached page may list.
     refresh = options.upgrade or options.upgrade_packages
     async with RegistryClient(cache=cache, indexes=indexes, refresh=refresh) as client:

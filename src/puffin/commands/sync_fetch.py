@@ -13,7 +13,7 @@ from packaging.version import Version
 
 from puffin.cache import Cache
 from puffin.client.registry import IndexSettings, RegistryClient
-from puffin.commands.pip_sync_options import DEFAULT_INDEX_URL, SyncOptions
+from puffin.commands.pip_sync_options import DEFAULT_INDEX_URL, IndexOptions, SyncOptions
 from puffin.commands.wanted import Wanted
 from puffin.dist_types import File
 from puffin.distribution.prepare import PreparedWheel, Preparer, WheelSource
@@ -40,15 +40,15 @@ class Fetched:
     downloaded: int
 
 
-def index_settings(options: SyncOptions, requirements: RequirementsTxt) -> IndexSettings:
-    """Command-line index options win over the file's `-i`; extra indexes and links add up."""
+def index_settings(options: IndexOptions, requirements: RequirementsTxt) -> IndexSettings:
+    """Command-line index options win over the files' `-i`; extra indexes and links add up."""
     return IndexSettings(
-        index_url=options.index.index_url or requirements.index_url or DEFAULT_INDEX_URL,
+        index_url=options.index_url or requirements.index_url or DEFAULT_INDEX_URL,
         extra_index_urls=tuple(
-            dict.fromkeys((*requirements.extra_index_urls, *options.index.extra_index_urls))
+            dict.fromkeys((*requirements.extra_index_urls, *options.extra_index_urls))
         ),
-        find_links=tuple(dict.fromkeys((*requirements.find_links, *options.index.find_links))),
-        no_index=options.index.no_index or requirements.no_index,
+        find_links=tuple(dict.fromkeys((*requirements.find_links, *options.find_links))),
+        no_index=options.no_index or requirements.no_index,
     )
 
 
@@ -142,7 +142,7 @@ async def fetch_wheels(
 ) -> Fetched:
     """Choose and prepare a wheel for every needed line; cached pins need no index page."""
     settings = selector_settings(options, requirements, interpreter)
-    indexes = index_settings(options, requirements)
+    indexes = index_settings(options.index, requirements)
     async with RegistryClient(
         cache=cache, indexes=indexes, offline=options.offline, refresh=options.refresh
     ) as client:
