@@ -76,13 +76,3 @@ def temp_dir_in(parent: Path, prefix: str = ".tmp-") -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
-
-
-def dir_size(path: Path) -> int:
-    """Total bytes of the regular files under `path`, not following symlinks."""
-    total = 0
-    for root, _dirs, files in os.walk(path):
-        for name in files:
-            with contextlib.suppress(OSError):
-                total += os.lstat(os.path.join(root, name)).st_size
-    return total

@@ -31,9 +31,6 @@ class Printer:
         if self.quiet < 1:
             print(text, file=self.stream)
 
-    def bold(self, text: str) -> str:
-        return self._paint(text, "1")
-
     def dim(self, text: str) -> str:
         return self._paint(text, "2")
 

@@ -134,30 +134,29 @@ def _clone(source: str, target: str) -> None:
         raise OSError(errno.EOPNOTSUPP, "reflinks are only implemented with Linux FICLONE")
     import fcntl
 
-    source_fd = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        target_fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.ioctl(target_fd, _FICLONE, source_fd)
-            os.fchmod(target_fd, _permission_bits(source_fd))
-        except BaseException:
-            os.close(target_fd)
-            os.unlink(target)
-            raise
-        os.close(target_fd)
-    finally:
-        os.close(source_fd)
+    _write_new(
+        source, target, lambda source_fd, target_fd: fcntl.ioctl(target_fd, _FICLONE, source_fd)
+    )
 
 
 def _copy(source: str, target: str) -> None:
+    def fill(source_fd: int, target_fd: int) -> None:
+        while chunk := os.read(source_fd, 1 << 20):
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(target_fd, view) :]
+
+    _write_new(source, target, fill)
+
+
+def _write_new(source: str, target: str, fill: Callable[[int, int], object]) -> None:
+    """Create `target` (never through an existing path), fill it from `source` and give it the
+    source's permission bits; on failure remove what was created."""
     source_fd = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
     try:
         target_fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         try:
-            while chunk := os.read(source_fd, 1 << 20):
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(target_fd, view) :]
+            fill(source_fd, target_fd)
             os.fchmod(target_fd, _permission_bits(source_fd))
         except BaseException:
             os.close(target_fd)
