@@ -25,6 +25,8 @@ LAYERS: dict[str, int] = {
     "virtualenv": 1,
     "requirements_txt": 1,
     "compile_output": 1,
+    "pyproject_input": 1,
+    "pylock_output": 1,
     "target": 1,
     "traits": 1,
     "resolver": 2,

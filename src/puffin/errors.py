@@ -13,7 +13,10 @@
     ├── InstallError                 installing or uninstalling in the environment failed
     ├── CacheError                   the cache directory is unusable
     ├── OfflineError                 --offline and something is not in the cache
-    └── UnsupportedSource            a source kind this build of puffin cannot handle yet
+    ├── UnsupportedSource            a source kind this build of puffin cannot handle yet
+    ├── BuildError                   a source tree could not be built (backend output included)
+    │   └── InvalidSdist             an sdist that cannot be read or breaks the extraction rules
+    └── LockFileError                a pylock.toml cannot be written from the resolution
 
 `cli/` renders `str(error)`; nothing below it prints.
 """
@@ -110,3 +113,20 @@ class OfflineError(PuffinError):
 
 class UnsupportedSource(PuffinError):
     """A requirement names a source kind that this version cannot install yet."""
+
+
+class BuildError(PuffinError):
+    """A source tree could not be built: bad `[build-system]`, a failing backend, no backend."""
+
+
+class InvalidSdist(BuildError):
+    """An sdist archive that cannot be read or that breaks puffin's extraction rules."""
+
+    def __init__(self, filename: str, reason: str) -> None:
+        super().__init__(f"Invalid sdist {filename}: {reason}")
+        self.filename = filename
+        self.reason = reason
+
+
+class LockFileError(PuffinError):
+    """A lock file (pylock.toml) cannot be written from what was resolved."""

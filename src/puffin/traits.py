@@ -52,3 +52,27 @@ class FileDownloader(Protocol):
         reporter: ProgressReporter,
         algorithms: frozenset[HashAlgorithm],
     ) -> tuple[HashDigest, ...]: ...
+
+
+if TYPE_CHECKING:  # appended with the protocol below, which alone needs it
+    from collections.abc import Sequence
+
+
+class BuildEnvironmentProvider(Protocol):
+    """Makes the isolated environments PEP 517 builds run in; `build/` asks, L3 wires it.
+
+    Synchronous because builds run in worker threads; an implementation that resolves with
+    the async client hands the work to the event loop and waits for it.
+    """
+
+    def environment_for(self, requirements: Sequence[str]) -> Path:
+        """A python executable whose environment holds exactly `requirements`.
+
+        `requirements` are PEP 508 strings as the project declared them (its
+        `[build-system].requires`, then the union with what `get_requires_for_build_*`
+        returned). The implementation resolves and installs them with puffin itself, and
+        returns the same environment to every build whose requirements resolve to the same
+        set: callers never install into it, so it may be shared, also across threads. A
+        failure raises a PuffinError, which the build wraps with the package's name.
+        """
+        ...

@@ -10,7 +10,7 @@ from packaging.ranges import VersionRange
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from puffin.resolver.pubgrub import Unavailable
+from puffin.resolver.pubgrub import Unavailable, spans
 
 ROOT = "root"
 ROOT_VERSION = Version("0.0.0")
@@ -56,6 +56,16 @@ class MemoryIndex:
     def choose_version(self, package: str, range: VersionRange) -> Version | None:
         matching = self._matching(package, range)
         return matching[0] if matching else None
+
+    def span(self, package: str, version: Version) -> VersionRange:
+        return spans.span(version, self._ascending(package))
+
+    def simplify_range(self, package: str, range: VersionRange) -> VersionRange:
+        ascending = self._ascending(package)
+        return spans.simplify(range, ascending, [spans.span(v, ascending) for v in ascending])
+
+    def _ascending(self, package: str) -> list[Version]:
+        return sorted(self.packages.get(package, {}))
 
     def get_dependencies(
         self, package: str, version: Version

@@ -24,8 +24,13 @@ class Provider(Protocol[P]):
     (ranges built with `SpecifierSet(...).to_range()` or `VersionRange.full()/singleton()`
     without a `prereleases=` argument), because ranges of different policies cannot be combined.
 
-    A provider may also define `should_cancel() -> bool`; the solver calls it once per step and
-    stops with `Cancelled` when it answers true.
+    Optional methods:
+    - `should_cancel() -> bool`: called once per step; true stops the solver with `Cancelled`.
+    - `span(package, version) -> VersionRange`: the range the solver states facts about when it
+      tries `version`, holding no other version the provider could choose (see spans.py); the
+      default is the version alone.
+    - `simplify_range(package, range) -> VersionRange`: the range as the failure report shows
+      it (spans.simplify turns merged spans back into versions); the default shows it as is.
     """
 
     def prioritize(self, package: P, range: VersionRange) -> Any:

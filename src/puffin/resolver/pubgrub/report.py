@@ -10,6 +10,7 @@ are folded two steps at a time so the text stays short. The proof is first resha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
 from packaging.ranges import VersionRange
@@ -57,17 +58,27 @@ class DefaultFormatter:
 
 
 def report(
-    incompatibility: Incompatibility[P], root: P, formatter: Formatter[P] | None = None
+    incompatibility: Incompatibility[P],
+    root: P,
+    formatter: Formatter[P] | None = None,
+    simplify: Callable[[P, VersionRange], VersionRange] | None = None,
 ) -> str:
     """The explanation of why `incompatibility` (the solver's final one) holds; what `root`
-    depends on is worded as "you require"."""
-    writer = _Writer(root, formatter if formatter is not None else DefaultFormatter())
+    depends on is worded as "you require". `simplify` rewrites a range in plainer terms before
+    it is shown (the provider's `simplify_range`: spans back into versions)."""
+    writer = _Writer(root, formatter if formatter is not None else DefaultFormatter(), simplify)
     return writer.write_report(collapse(incompatibility, root))
 
 
 class _Writer(Generic[P]):
-    def __init__(self, root: P, formatter: Formatter[P]) -> None:
+    def __init__(
+        self,
+        root: P,
+        formatter: Formatter[P],
+        simplify: Callable[[P, VersionRange], VersionRange] | None,
+    ) -> None:
         self.formatter = formatter
+        self.simplify = simplify or (lambda package, range: range)
         self.lines: list[tuple[str, int | None]] = []
         self.line_numbers: dict[Incompatibility[P], int] = {}
         self.uses: dict[Incompatibility[P], int] = {}
@@ -224,10 +235,18 @@ class _Writer(Generic[P]):
 
     # -- sentences
 
+    # Ranges of packages whose versions the solver tried (subjects, positive terms) are shown
+    # simplified, spans turned back into versions; requirements (objects, negative terms) are
+    # shown as written, so a user's `foo>=2` never reads as `foo==2.0.0`.
+
     def _range(self, package: P, range: VersionRange) -> str:
         return self.formatter.format_range(package, range)
 
+    def _tried(self, package: P, range: VersionRange) -> str:
+        return self._range(package, self.simplify(package, range))
+
     def _subject(self, package: P, range: VersionRange) -> str:
+        range = self.simplify(package, range)
         if _ALL_VERSIONS.is_subset(range):
             return f"every version of {self.formatter.format_package(package)}"
         return self._range(package, range)
@@ -236,6 +255,9 @@ class _Writer(Generic[P]):
         if _ALL_VERSIONS.is_subset(range):
             return self.formatter.format_package(package)
         return self._range(package, range)
+
+    def _positive(self, package: P, range: VersionRange) -> str:
+        return self._object(package, self.simplify(package, range))
 
     def _external(self, incompatibility: Incompatibility[P]) -> str:
         cause = incompatibility.cause
@@ -247,7 +269,7 @@ class _Writer(Generic[P]):
                 return f"there is no version of {self.formatter.format_package(cause.package)}"
             return f"there is no version of {self._range(cause.package, cause.range)}"
         if isinstance(cause, UnavailableCause):
-            return f"{self._range(cause.package, cause.range)} is unavailable ({cause.reason})"
+            return f"{self._tried(cause.package, cause.range)} is unavailable ({cause.reason})"
         if isinstance(cause, DependencyCause):
             wanted = self._object(cause.dependency, cause.dependency_range)
             if cause.package == self.root:
@@ -277,17 +299,18 @@ class _Writer(Generic[P]):
         if len(terms) == 1:
             if positive:
                 package, range = positive[0]
+                range = self.simplify(package, range)
                 if _ALL_VERSIONS.is_subset(range):
                     return f"no version of {self.formatter.format_package(package)} can be used"
                 return f"{self._range(package, range)} cannot be used"
             return f"you require {negative[0]}" if had_root else f"{negative[0]} is required"
         if not negative:
-            return f"{_and([self._object(p, r) for p, r in positive])} are incompatible"
+            return f"{_and([self._positive(p, r) for p, r in positive])} are incompatible"
         if not positive:
             return f"{' or '.join(negative)} is required"
         if len(positive) == 1:
             return f"{self._subject(*positive[0])} depends on {' or '.join(negative)}"
-        subjects = _and([self._object(p, r) for p, r in positive])
+        subjects = _and([self._positive(p, r) for p, r in positive])
         return f"{subjects} depend on {' or '.join(negative)}"
 
 

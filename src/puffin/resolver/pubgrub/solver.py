@@ -10,6 +10,7 @@ from packaging.version import Version
 
 from puffin.errors import PuffinError
 from puffin.resolver.pubgrub.incompatibility import (
+    Cause,
     DependencyCause,
     DerivedCause,
     Incompatibility,
@@ -32,10 +33,15 @@ _VERSIONS = VersionRange.full(admit_arbitrary=False)
 class NoSolution(PuffinError, Generic[P]):
     """No set of versions satisfies the root; `incompatibility` is the proof (its causes)."""
 
-    def __init__(self, incompatibility: Incompatibility[P], root: P) -> None:
+    def __init__(
+        self,
+        incompatibility: Incompatibility[P],
+        root: P,
+        simplify: Callable[[P, VersionRange], VersionRange] | None = None,
+    ) -> None:
         from puffin.resolver.pubgrub.report import report
 
-        super().__init__(report(incompatibility, root))
+        super().__init__(report(incompatibility, root, simplify=simplify))
         self.incompatibility = incompatibility
         self.root = root
 
@@ -58,13 +64,22 @@ class _Solver(Generic[P]):
         self.root_version = root_version
         self.provider = provider
         self.solution: PartialSolution[P] = PartialSolution()
-        # Incompatibilities by each package they mention, oldest first.
-        self.incompatibilities: dict[P, list[Incompatibility[P]]] = {}
-        # Incompatibilities found contradicted, with the decision level they were found at:
+        # Incompatibilities by each package they mention, oldest first (a dict as an ordered
+        # set: a merge replaces one in place of its parts).
+        self.incompatibilities: dict[P, dict[Incompatibility[P], None]] = {}
+        # For merging: (package, the other terms) -> the incompatibility holding exactly those
+        # other terms and a positive term of that package.
+        self.mergeable: dict[tuple[P, frozenset[tuple[P, Term]]], Incompatibility[P]] = {}
+        # Incompatibilities found contradicted, by the decision level they were found at:
         # narrowing assignments keep them contradicted until a backjump below that level.
         self.contradicted: dict[Incompatibility[P], int] = {}
+        self.contradicted_at: dict[int, list[Incompatibility[P]]] = {}
         should_cancel = getattr(provider, "should_cancel", None)
         self.should_cancel: Callable[[], bool] | None = should_cancel
+        span = getattr(provider, "span", None)
+        self.span: Callable[[P, Version], VersionRange] = span or (
+            lambda package, version: VersionRange.singleton(version)
+        )
 
     def run(self) -> dict[P, Version]:
         root_range = VersionRange.singleton(self.root_version)
@@ -82,8 +97,37 @@ class _Solver(Generic[P]):
         return self.solution.decisions()
 
     def _add(self, incompatibility: Incompatibility[P]) -> None:
+        incompatibility = self._merge(incompatibility)
         for package in incompatibility.terms:
-            self.incompatibilities.setdefault(package, []).append(incompatibility)
+            self.incompatibilities.setdefault(package, {})[incompatibility] = None
+
+    def _merge(self, incompatibility: Incompatibility[P]) -> Incompatibility[P]:
+        """Fold a new incompatibility into a known one that differs only in the range of one
+        positive term: {p in A, rest} and {p in B, rest} give {p in A | B, rest}.
+
+        Backtracking through a package's versions one by one otherwise piles up one fact per
+        version (boto3 has 1,500), and every propagation step rereads them all; with the
+        provider's spans (adjacent ranges) the merged range stays one interval.
+        """
+        terms = incompatibility.terms
+        if len(terms) < 2:
+            return incompatibility
+        for package, term in terms.items():
+            if not term.positive or package == self.root:
+                continue
+            key = (package, frozenset((p, t) for p, t in terms.items() if p != package))
+            known = self.mergeable.get(key)
+            if known is None:
+                self.mergeable[key] = incompatibility
+                continue
+            merged_terms = dict(terms)
+            merged_terms[package] = Term(True, known.terms[package].range | term.range)
+            merged = Incompatibility(merged_terms, _merged_cause(known, incompatibility, package))
+            for other in known.terms:
+                self.incompatibilities[other].pop(known, None)
+            self.mergeable[key] = merged
+            return merged
+        return incompatibility
 
     # -- unit propagation
 
@@ -92,14 +136,14 @@ class _Solver(Generic[P]):
         while changed:
             current = changed.pop()
             # Newest first: learned incompatibilities are the most general ones.
-            for incompatibility in reversed(self.incompatibilities.get(current, [])):
+            for incompatibility in reversed(self.incompatibilities.get(current, {})):
                 if incompatibility in self.contradicted:
                     continue
                 unsatisfied = self._almost_satisfied(incompatibility)
                 if unsatisfied is _UNDECIDED:
                     continue
                 if unsatisfied is _DEAD:
-                    self.contradicted[incompatibility] = self.solution.level
+                    self._contradicted(incompatibility)
                     continue
                 if unsatisfied is _SATISFIED:
                     learned, term_package = self._resolve_conflict(incompatibility)
@@ -111,7 +155,7 @@ class _Solver(Generic[P]):
                 term = incompatibility.terms[unsatisfied]
                 self.solution.derive(unsatisfied, term.negate(), incompatibility)
                 # Its open term is now contradicted by the derivation just made.
-                self.contradicted[incompatibility] = self.solution.level
+                self._contradicted(incompatibility)
                 if unsatisfied not in changed:
                     changed.append(unsatisfied)
 
@@ -139,7 +183,8 @@ class _Solver(Generic[P]):
         learned = False
         while True:
             if self._is_terminal(incompatibility):
-                raise NoSolution(incompatibility, self.root)
+                simplify = getattr(self.provider, "simplify_range", None)
+                raise NoSolution(incompatibility, self.root, simplify)
             found = self.solution.satisfier(incompatibility)
             satisfier = found.assignment
             if satisfier.cause is None or found.previous_level != satisfier.level:
@@ -159,13 +204,16 @@ class _Solver(Generic[P]):
             )
             learned = True
 
+    def _contradicted(self, incompatibility: Incompatibility[P]) -> None:
+        level = self.solution.level
+        self.contradicted[incompatibility] = level
+        self.contradicted_at.setdefault(level, []).append(incompatibility)
+
     def _backtrack(self, level: int) -> None:
         self.solution.backtrack(level)
-        self.contradicted = {
-            incompatibility: found_at
-            for incompatibility, found_at in self.contradicted.items()
-            if found_at <= level
-        }
+        for found_at in [found_at for found_at in self.contradicted_at if found_at > level]:
+            for incompatibility in self.contradicted_at.pop(found_at):
+                self.contradicted.pop(incompatibility, None)
 
     def _is_terminal(self, incompatibility: Incompatibility[P]) -> bool:
         terms = incompatibility.terms
@@ -195,7 +243,7 @@ class _Solver(Generic[P]):
                 Incompatibility({package: Term(True, range_)}, NoVersionsCause(package, range_))
             )
             return package
-        version_range = VersionRange.singleton(version)
+        version_range = self.span(package, version)
         dependencies = self.provider.get_dependencies(package, version)
         if isinstance(dependencies, Unavailable):
             self._add(
@@ -227,6 +275,22 @@ class _Solver(Generic[P]):
             for other, term in incompatibility.terms.items()
             if other != package
         )
+
+
+def _merged_cause(known: Incompatibility[P], new: Incompatibility[P], package: P) -> Cause[P]:
+    """Two versions' identical dependency reads as one dependency of both; anything else is a
+    derivation from the two facts."""
+    first, second = known.cause, new.cause
+    if (
+        isinstance(first, DependencyCause)
+        and isinstance(second, DependencyCause)
+        and first.package == second.package == package
+        and first.dependency == second.dependency
+    ):
+        return DependencyCause(
+            package, first.range | second.range, first.dependency, first.dependency_range
+        )
+    return DerivedCause(known, new)
 
 
 class _Marker:

@@ -1,0 +1,323 @@
+"""pylock.toml output: exact layout, PEP 751 validity through packaging, TOML escaping."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from packaging.pylock import Pylock
+
+from puffin.dist_types import File, IndexLocation
+from puffin.errors import HashesRequired, LockFileError
+from puffin.filenames import parse_dist_filename
+from puffin.hashes import HashAlgorithm, HashDigest
+from puffin.names import PackageName
+from puffin.pylock_output import LockedPackage, format_pylock, toml_dumps
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+SHA_A = "a" * 64
+SHA_B = "b" * 64
+SHA_C = "c" * 64
+FILES = "https://files.example/packages"
+PYPI = "https://pypi.org/simple"
+
+
+def file(
+    filename: str,
+    *,
+    url: str | None = None,
+    size: int | None = None,
+    uploaded: datetime | None = None,
+    hashes: tuple[HashDigest, ...] = (HashDigest(HashAlgorithm.SHA256, SHA_A),),
+) -> File:
+    return File(
+        dist=parse_dist_filename(filename),
+        url=url or f"{FILES}/{filename}",
+        hashes=hashes,
+        requires_python=None,
+        yanked=None,
+        size=size,
+        upload_time=uploaded,
+        has_metadata_file=False,
+        metadata_hashes=(),
+        index=IndexLocation(PYPI),
+    )
+
+
+def sha256(hex_: str) -> tuple[HashDigest, ...]:
+    return (HashDigest(HashAlgorithm.SHA256, hex_),)
+
+
+IDNA = LockedPackage(
+    name=PackageName("idna"),
+    version="3.7",
+    requires_python=">=3.5",
+    index=PYPI,
+    wheels=(
+        file(
+            "idna-3.7-py3-none-any.whl",
+            size=66836,
+            uploaded=datetime(2024, 4, 11, 3, 34, 46, 123000, tzinfo=timezone.utc),
+            hashes=sha256(SHA_B),
+        ),
+    ),
+    sdist=file(
+        "idna-3.7.tar.gz",
+        size=189575,
+        uploaded=datetime(2024, 4, 11, 3, 34, 48, tzinfo=timezone.utc),
+        hashes=sha256(SHA_C),
+    ),
+)
+CHARSET = LockedPackage(
+    name=PackageName("charset-normalizer"),
+    version="3.3.2",
+    marker='sys_platform == "linux"',
+    index=PYPI,
+    # Given out of order: the lock lists wheels by file name.
+    wheels=(
+        file(
+            "charset_normalizer-3.3.2-py3-none-any.whl",
+            size=48543,
+            uploaded=datetime(2023, 11, 1, 4, 4, 58, 622000, tzinfo=timezone.utc),
+        ),
+        file(
+            "charset_normalizer-3.3.2-cp312-cp312-manylinux_2_17_x86_64.whl",
+            size=140497,
+            uploaded=datetime(2023, 11, 1, 4, 3, 1, tzinfo=timezone.utc),
+            hashes=(
+                HashDigest(HashAlgorithm.SHA512, "e" * 128),
+                HashDigest(HashAlgorithm.SHA256, SHA_B),
+            ),
+        ),
+    ),
+)
+
+EXPECTED = f"""\
+lock-version = "1.0"
+created-by = "puffin"
+requires-python = ">=3.10"
+
+[[packages]]
+name = "charset-normalizer"
+version = "3.3.2"
+marker = "sys_platform == 'linux'"
+index = "{PYPI}"
+wheels = [
+    {{ url = "{FILES}/charset_normalizer-3.3.2-cp312-cp312-manylinux_2_17_x86_64.whl", \
+upload-time = 2023-11-01T04:03:01Z, size = 140497, \
+hashes = {{ sha256 = "{SHA_B}", sha512 = "{"e" * 128}" }} }},
+    {{ url = "{FILES}/charset_normalizer-3.3.2-py3-none-any.whl", \
+upload-time = 2023-11-01T04:04:58.622Z, size = 48543, hashes = {{ sha256 = "{SHA_A}" }} }},
+]
+
+[[packages]]
+name = "idna"
+version = "3.7"
+requires-python = ">=3.5"
+index = "{PYPI}"
+sdist = {{ url = "{FILES}/idna-3.7.tar.gz", upload-time = 2024-04-11T03:34:48Z, \
+size = 189575, hashes = {{ sha256 = "{SHA_C}" }} }}
+wheels = [{{ url = "{FILES}/idna-3.7-py3-none-any.whl", upload-time = 2024-04-11T03:34:46.123Z, \
+size = 66836, hashes = {{ sha256 = "{SHA_B}" }} }}]
+"""
+
+
+def test_small_lock_text_exactly() -> None:
+    assert format_pylock([IDNA, CHARSET], requires_python=">=3.10") == EXPECTED
+
+
+def test_written_lock_is_valid_pep_751_and_round_trips() -> None:
+    text = format_pylock([IDNA, CHARSET], requires_python=">=3.10")
+    lock = Pylock.from_dict(tomllib.loads(text))
+    assert [package.name for package in lock.packages] == ["charset-normalizer", "idna"]
+    idna = lock.packages[1]
+    assert str(idna.version) == "3.7"
+    assert idna.sdist is not None
+    assert idna.sdist.filename == "idna-3.7.tar.gz"
+    assert idna.sdist.upload_time == datetime(2024, 4, 11, 3, 34, 48, tzinfo=timezone.utc)
+    assert idna.wheels is not None
+    assert idna.wheels[0].size == 66836
+    assert idna.wheels[0].hashes == {"sha256": SHA_B}
+    assert str(lock.requires_python) == ">=3.10"
+
+
+def test_header_names_the_command_with_credentials_hidden() -> None:
+    text = format_pylock(
+        [IDNA],
+        requires_python=None,
+        header_command="puffin pip-compile --index-url https://me:secret@host/simple in.txt",
+    )
+    assert text.splitlines()[:3] == [
+        "# This file was autogenerated by puffin via the following command:",
+        "#    puffin pip-compile --index-url https://me:****@host/simple in.txt",
+        'lock-version = "1.0"',
+    ]
+    assert "requires-python" not in text.split("[[packages]]")[0]
+
+
+def test_credentials_in_index_and_file_urls_are_redacted() -> None:
+    package = LockedPackage(
+        name=PackageName("idna"),
+        version="3.7",
+        index="https://me:secret@private.example/simple",
+        wheels=(
+            file(
+                "idna-3.7-py3-none-any.whl",
+                url="https://token@private.example/f/idna-3.7-py3-none-any.whl",
+            ),
+        ),
+    )
+    text = format_pylock([package], requires_python=">=3.8")
+    assert "secret" not in text and "token" not in text
+    assert 'index = "https://me:****@private.example/simple"' in text
+    assert 'url = "https://****@private.example/f/idna-3.7-py3-none-any.whl"' in text
+
+
+def test_wheel_name_is_written_when_the_url_does_not_end_with_it() -> None:
+    package = LockedPackage(
+        name=PackageName("idna"),
+        version="3.7",
+        wheels=(file("idna-3.7-py3-none-any.whl", url="https://h/download?id=7"),),
+    )
+    text = format_pylock([package], requires_python=None)
+    assert (
+        'wheels = [{ name = "idna-3.7-py3-none-any.whl", url = "https://h/download?id=7", '
+        f'hashes = {{ sha256 = "{SHA_A}" }} }}]'
+    ) in text
+    assert Pylock.from_dict(tomllib.loads(text)).packages[0].wheels is not None
+
+
+def test_no_packages_still_writes_the_required_array() -> None:
+    text = format_pylock([], requires_python=">=3.10")
+    assert text == (
+        'lock-version = "1.0"\ncreated-by = "puffin"\nrequires-python = ">=3.10"\npackages = []\n'
+    )
+    assert Pylock.from_dict(tomllib.loads(text)).packages == []
+
+
+def test_a_file_without_a_hash_is_refused() -> None:
+    package = LockedPackage(
+        name=PackageName("idna"),
+        version="3.7",
+        wheels=(file("idna-3.7-py3-none-any.whl", hashes=()),),
+    )
+    with pytest.raises(HashesRequired) as caught:
+        format_pylock([package], requires_python=None)
+    assert str(caught.value) == (
+        "Cannot write pylock.toml: idna-3.7-py3-none-any.whl (idna 3.7) has no hash, "
+        "and PEP 751 requires one for every file"
+    )
+
+
+def test_a_package_without_files_is_refused() -> None:
+    with pytest.raises(LockFileError) as caught:
+        format_pylock([LockedPackage(PackageName("idna"), "3.7")], requires_python=None)
+    assert str(caught.value) == "Cannot write pylock.toml: idna 3.7 has no wheel and no sdist"
+
+
+@pytest.mark.parametrize(
+    ("version", "marker", "message"),
+    [
+        ("3.7", "os_name ==", "idna 3.7: Expected a marker variable or quoted string"),
+        ("three", None, "idna three: Invalid version: 'three'"),
+    ],
+)
+def test_an_invalid_marker_or_version_is_refused(
+    version: str, marker: str | None, message: str
+) -> None:
+    package = LockedPackage(
+        name=PackageName("idna"), version=version, marker=marker, sdist=file("idna-3.7.tar.gz")
+    )
+    with pytest.raises(LockFileError) as caught:
+        format_pylock([IDNA, package], requires_python=None)
+    assert str(caught.value) == f"Cannot write pylock.toml: {message}"
+
+
+def test_a_file_of_another_package_fails_pep_751_validation() -> None:
+    package = LockedPackage(
+        name=PackageName("idna"), version="3.7", wheels=(file("six-1.0-py3-none-any.whl"),)
+    )
+    with pytest.raises(LockFileError) as caught:
+        format_pylock([package], requires_python=None)
+    assert str(caught.value) == (
+        "Cannot write pylock.toml: Name in 'six-1.0-py3-none-any.whl' is not consistent with "
+        "package name 'idna' in 'packages[0].wheels[0]'"
+    )
+
+
+def test_a_marker_holding_a_single_quote_keeps_double_quotes() -> None:
+    package = LockedPackage(
+        name=PackageName("idna"),
+        version="3.7",
+        marker='platform_release == "5.0\'x"',
+        sdist=file("idna-3.7.tar.gz"),
+    )
+    text = format_pylock([package], requires_python=None)
+    assert 'marker = "platform_release == \\"5.0\'x\\""' in text
+    assert str(Pylock.from_dict(tomllib.loads(text)).packages[0].marker) == (
+        'platform_release == "5.0\'x"'
+    )
+
+
+TRICKY = 'quote " backslash \\ tab \t newline \n cr \r nul \x00 esc \x1b del \x7f é 🐍 \U0010ffff'
+
+
+def test_strings_and_keys_are_escaped() -> None:
+    document = {"plain": TRICKY, "key with space": 1, 'q"k': True, "": "empty key"}
+    text = toml_dumps(document)
+    assert text == (
+        'plain = "quote \\" backslash \\\\ tab \\t newline \\n cr \\r nul \\u0000 esc \\u001B '
+        'del \\u007F é 🐍 \U0010ffff"\n'
+        '"key with space" = 1\n'
+        '"q\\"k" = true\n'
+        '"" = "empty key"\n'
+    )
+    assert tomllib.loads(text) == document
+
+
+def test_datetimes_are_written_in_utc() -> None:
+    plus_two = timezone(timedelta(hours=2))
+    document = {
+        "aware": datetime(2024, 1, 2, 5, 6, 7, tzinfo=plus_two),
+        "naive": datetime(2024, 1, 2, 3, 4, 5, 600),
+        "early": datetime(999, 1, 1, tzinfo=timezone.utc),
+    }
+    text = toml_dumps(document)
+    assert text == (
+        "aware = 2024-01-02T03:06:07Z\n"
+        "naive = 2024-01-02T03:04:05.0006Z\n"
+        "early = 0999-01-01T00:00:00Z\n"
+    )
+    assert tomllib.loads(text) == {
+        "aware": datetime(2024, 1, 2, 3, 6, 7, tzinfo=timezone.utc),
+        "naive": datetime(2024, 1, 2, 3, 4, 5, 600, tzinfo=timezone.utc),
+        "early": datetime(999, 1, 1, tzinfo=timezone.utc),
+    }
+
+
+def test_nested_shapes_round_trip_through_tomllib() -> None:
+    document = {
+        "top": "x",
+        "extras": ["a", "b"],
+        "empty": [],
+        "tool": {"puffin": {"n": -3, "flag": False, "list": [1, 2]}},
+        "packages": [
+            {"name": "a", "wheels": [{"hashes": {}}], "deps": [{"n": 1}, {"n": 2}]},
+            {"name": "b", "tags": ["x"], "nested": {"inner": {"k": "v"}}},
+        ],
+    }
+    text = toml_dumps(document)
+    assert tomllib.loads(text) == document
+    assert 'extras = [\n    "a",\n    "b",\n]\n' in text
+    assert "deps = [\n    { n = 1 },\n    { n = 2 },\n]\n" in text
+
+
+def test_unsupported_values_are_refused() -> None:
+    with pytest.raises(TypeError) as caught:
+        toml_dumps({"packages": [{"size": 1.5}]})
+    assert str(caught.value) == "cannot write a float at 'packages.size' to TOML"
