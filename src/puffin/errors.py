@@ -13,6 +13,7 @@
     ├── InstallError                 installing or uninstalling in the environment failed
     ├── CacheError                   the cache directory is unusable
     ├── OfflineError                 --offline and something is not in the cache
+    ├── ConflictingRequirements      the input's own requirements exclude each other
     ├── UnsupportedSource            a source kind this build of puffin cannot handle yet
     ├── BuildError                   a source tree could not be built (backend output included)
     │   └── InvalidSdist             an sdist that cannot be read or breaks the extraction rules
@@ -109,6 +110,11 @@ class CacheError(PuffinError):
 
 class OfflineError(PuffinError):
     """`--offline` was given and what is needed is not in the cache."""
+
+
+class ConflictingRequirements(PuffinError):
+    """First-party requirements (and constraints) that no version satisfies together; the
+    message is a report sentence, as the resolver's failures are."""
 
 
 class UnsupportedSource(PuffinError):

@@ -34,6 +34,11 @@ class Origin:
     def __str__(self) -> str:
         return f"{self.kind.value} {self.path} (line {self.line})"
 
+    @property
+    def via(self) -> str:
+        """The `# via` source pip-compile writes for a line of this file: `-r req.in`."""
+        return f"{self.kind.value} {self.path}"
+
 
 @dataclass(frozen=True)
 class RequirementLine:

@@ -22,6 +22,16 @@ _NOT_IN_HEADER = frozenset({"python", "quiet", "verbose", "cache_dir", "no_cache
     "-c", "--constraint", multiple=True, help="Constrain versions with this file (repeatable)."
 )
 @click.option(
+    "--override",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Replace every requirement on a package by this file's (repeatable).",
+)
+@click.option(
+    "--extra", multiple=True, help="Include this optional-dependencies group of pyproject.toml."
+)
+@click.option("--all-extras", is_flag=True, help="Include every optional-dependencies group.")
+@click.option(
     "-p",
     "--python",
     "--python-executable",
@@ -54,6 +64,20 @@ _NOT_IN_HEADER = frozenset({"python", "quiet", "verbose", "cache_dir", "no_cache
 @click.option("--allow-unsafe", is_flag=True, help="Pin pip, setuptools and distribute too.")
 @click.option("--pre", is_flag=True, help="Allow pre-releases.")
 @click.option(
+    "--no-binary", multiple=True, help="Do not use wheels for these (names, :all:, :none:)."
+)
+@click.option(
+    "--only-binary", multiple=True, help="Use only wheels for these (names, :all:, :none:)."
+)
+@click.option("--no-build", is_flag=True, help="Never build from source (--only-binary :all:).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["requirements.txt", "pylock.toml"]),
+    default="requirements.txt",
+    help="Write pip-compile's requirements.txt (default) or a PEP 751 pylock.toml.",
+)
+@click.option(
     "--prerelease",
     type=click.Choice(
         ["disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"]
@@ -82,7 +106,7 @@ def pip_compile_command(src_files: tuple[str, ...], **options: Any) -> None:
       puffin pip-compile requirements.in -o requirements.txt
     """
     from puffin.cache import Cache
-    from puffin.commands.pip_compile import CompileOptions, pip_compile
+    from puffin.commands.pip_compile import CompileOptions, OutputFormat, pip_compile
     from puffin.commands.pip_sync_options import IndexOptions
     from puffin.compile_output import AnnotationStyle
     from puffin.errors import UsageError
@@ -101,6 +125,13 @@ def pip_compile_command(src_files: tuple[str, ...], **options: Any) -> None:
         src_files=files,
         output_file=options["output_file"],
         constraint_files=tuple(options["constraint"]),
+        override_files=tuple(options["override"]),
+        extras=tuple(options["extra"]),
+        all_extras=options["all_extras"],
+        no_binary=tuple(options["no_binary"]),
+        only_binary=tuple(options["only_binary"]),
+        no_build=options["no_build"],
+        format=OutputFormat(options["output_format"]),
         python=options["python"],
         python_version=options["python_version"],
         python_platform=options["python_platform"],
@@ -154,6 +185,10 @@ def _header_command(files: tuple[str, ...], options: dict[str, Any]) -> str:
             continue
         if key == "annotation_style" and value == "split":
             continue
+        if key == "output_format":
+            if value == "requirements.txt":
+                continue
+            key = "format"
         option = "--" + key.replace("_", "-")
         if value is True:
             arguments.append(option)

@@ -10,6 +10,7 @@ be computed for a Python or a machine that is not at hand.
 from __future__ import annotations
 
 import asyncio
+import enum
 import os
 import sys
 import time
@@ -32,17 +33,21 @@ from puffin.compile_output import (
     format_requirements,
     redact_url_credentials,
 )
-from puffin.errors import InterpreterError, UnsupportedSource
+from puffin.dist_types import File
+from puffin.errors import InterpreterError, UnsupportedSource, UsageError
+from puffin.filenames import WheelFilename
 from puffin.fs import atomic_write_bytes
 from puffin.hashes import HashAlgorithm
 from puffin.interpreter import Interpreter, find_interpreter, query_interpreter
 from puffin.names import PackageName
+from puffin.pylock_output import LockedPackage
 from puffin.requirements_txt import (
     RequirementLine,
     RequirementsTxt,
     merge,
     parse_requirements_file,
 )
+from puffin.requirements_txt_binary import BinaryOption, BinaryPolicy
 from puffin.resolver.candidate_selector import (
     PrereleaseMode,
     ResolutionMode,
@@ -63,11 +68,23 @@ from puffin.target import ResolveTarget, resolve_target
 STDOUT = "-"
 
 
+class OutputFormat(enum.Enum):
+    REQUIREMENTS_TXT = "requirements.txt"
+    PYLOCK_TOML = "pylock.toml"
+
+
 @dataclass(frozen=True)
 class CompileOptions:
     src_files: tuple[str, ...]
     output_file: str | None = None  # None: next to a single `.in` file, else requirements.txt
     constraint_files: tuple[str, ...] = ()
+    override_files: tuple[str, ...] = ()
+    extras: tuple[str, ...] = ()  # optional-dependencies groups of pyproject.toml inputs
+    all_extras: bool = False
+    no_binary: tuple[str, ...] = ()
+    only_binary: tuple[str, ...] = ()
+    no_build: bool = False  # the same as --only-binary :all:
+    format: OutputFormat = OutputFormat.REQUIREMENTS_TXT
     python: str | None = None
     python_version: str | None = None  # resolve for this CPython instead (`3.12`, `3.12.4`)
     python_platform: str | None = None  # resolve for this platform instead (`linux`, ...)
@@ -98,8 +115,13 @@ class CompileResult:
     elapsed_seconds: float
 
 
-def default_output_file(src_files: Sequence[str]) -> str:
-    """pip-compile's default: `foo.in` -> `foo.txt`, anything else -> `requirements.txt`."""
+def default_output_file(
+    src_files: Sequence[str], format: OutputFormat = OutputFormat.REQUIREMENTS_TXT
+) -> str:
+    """pip-compile's default: `foo.in` -> `foo.txt`, anything else -> `requirements.txt`;
+    `pylock.toml` for that format (PEP 751's default name)."""
+    if format is OutputFormat.PYLOCK_TOML:
+        return "pylock.toml"
     if len(src_files) == 1 and src_files[0].endswith(".in") and src_files[0] != STDOUT:
         return src_files[0][: -len(".in")] + ".txt"
     return "requirements.txt"
@@ -116,7 +138,11 @@ def pip_compile(
     started = time.perf_counter()
     environ = os.environ if environ is None else environ
     cwd = Path.cwd() if cwd is None else cwd
-    files = [parse_requirements_file(path, environ=environ) for path in options.src_files]
+    files = [_read_input(path, options, environ) for path in options.src_files]
+    if (options.extras or options.all_extras) and not any(
+        _is_pyproject(path) for path in options.src_files
+    ):
+        raise UsageError("--extra and --all-extras need a pyproject.toml input file")
     files += [
         parse_requirements_file(path, environ=environ, constraint=True)
         for path in options.constraint_files
@@ -128,19 +154,34 @@ def pip_compile(
         python_version=options.python_version,
         python_platform=options.python_platform,
     )
-    output = options.output_file or default_output_file(options.src_files)
+    output = options.output_file or default_output_file(options.src_files, options.format)
     output_path = None if output == STDOUT else cwd / output
-    preferences = {} if options.upgrade else _existing_pins(output_path, environ)
+    preferences = {} if options.upgrade else _existing_pins(output_path, environ, options.format)
     for name in options.upgrade_packages:
         preferences.pop(name, None)
     primary = [line for line in requirements.requirements if line.applies_to(target.markers)]
     constraints = [line for line in requirements.constraints if line.applies_to(target.markers)]
+    overrides = [
+        line
+        for path in options.override_files
+        for line in parse_requirements_file(path, environ=environ, constraint=True).constraints
+        if line.applies_to(target.markers)
+    ]
     indexes = index_settings(options.index, requirements)
-    entries = asyncio.run(
-        _resolve(options, cache, requirements, target, primary, constraints, preferences)
+    entries, locked = asyncio.run(
+        _resolve(options, cache, requirements, target, primary, constraints, overrides, preferences)
     )
-    output_options = _output_options(options, requirements, indexes, target, cwd)
-    text = format_requirements(entries, output_options)
+    if options.format is OutputFormat.PYLOCK_TOML:
+        from puffin.pylock_output import format_pylock
+
+        text = format_pylock(
+            locked,
+            requires_python=f">={target.python_minor_version}",
+            header_command=options.command if options.header else None,
+        )
+    else:
+        output_options = _output_options(options, requirements, indexes, target, cwd)
+        text = format_requirements(entries, output_options)
     if output_path is not None:
         atomic_write_bytes(output_path, text.encode())
     return CompileResult(
@@ -166,9 +207,37 @@ def _interpreter(
     return query_interpreter(executable, cache_dir=cache.bucket(CacheBucket.INTERPRETER))
 
 
-def _existing_pins(path: Path | None, environ: Mapping[str, str]) -> dict[PackageName, Version]:
+def _read_input(path: str, options: CompileOptions, environ: Mapping[str, str]) -> RequirementsTxt:
+    if not _is_pyproject(path):
+        return parse_requirements_file(path, environ=environ)
+    from puffin.pyproject_input import read_pyproject
+
+    project = read_pyproject(path, extras=options.extras, all_extras=options.all_extras)
+    return RequirementsTxt(
+        requirements=project.requirements,
+        constraints=(),
+        index_url=None,
+        extra_index_urls=(),
+        find_links=(),
+        no_index=False,
+        binary_policy=BinaryPolicy(),
+        prefer_binary=False,
+        pre=False,
+        require_hashes=False,
+        trusted_hosts=(),
+        warnings=project.warnings,
+    )
+
+
+def _is_pyproject(path: str) -> bool:
+    return os.path.basename(path) == "pyproject.toml"
+
+
+def _existing_pins(
+    path: Path | None, environ: Mapping[str, str], format: OutputFormat
+) -> dict[PackageName, Version]:
     """The pins of a previous output file: kept while they still fit (pip-compile's rule)."""
-    if path is None or not path.is_file():
+    if path is None or not path.is_file() or format is not OutputFormat.REQUIREMENTS_TXT:
         return {}
     pins: dict[PackageName, Version] = {}
     for line in parse_requirements_file(path, environ=environ).requirements:
@@ -200,19 +269,15 @@ async def _resolve(
     target: ResolveTarget,
     primary: Sequence[RequirementLine],
     constraints: Sequence[RequirementLine],
+    overrides: Sequence[RequirementLine],
     preferences: Mapping[PackageName, Version],
-) -> list[PinnedEntry]:
-    constraint_specifiers: dict[PackageName, SpecifierSet] = {}
-    for line in _registry_lines(constraints):
-        assert line.name is not None
-        constraint_specifiers[line.name] = (
-            constraint_specifiers.get(line.name, SpecifierSet()) & line.specifier
-        )
+) -> tuple[list[PinnedEntry], list[LockedPackage]]:
+    policy = requirements.binary_policy.then(_binary_policy(options))
     settings = SelectorSettings.from_tags(
         target.tags,
         Version(target.markers["python_full_version"]),
-        allows_wheel=lambda name: True,
-        allows_sdist=lambda name: False,
+        allows_wheel=policy.allows_wheel,
+        allows_sdist=policy.allows_sdist,
         allow_prereleases=options.pre or requirements.pre,
         exclude_newer=options.exclude_newer,
         prerelease=options.prerelease,
@@ -228,7 +293,8 @@ async def _resolve(
             settings,
             target.markers,
             _root_requirements(primary),
-            constraints=constraint_specifiers,
+            constraints=_specifiers(constraints),
+            overrides=_specifiers(overrides),
             preferences=preferences,
         )
         try:
@@ -241,23 +307,29 @@ async def _resolve(
             if isinstance(package, PythonPackage) and package.extra is None
         }
         hashes: dict[PackageName, tuple[str, ...]] = {}
-        if options.generate_hashes:
-            for name, version in versions.items():
-                project = await client.project(name)
-                hashes[name] = tuple(
-                    sorted(
-                        {
-                            f"sha256:{digest.hex}"
-                            for file in project.files(version)
-                            if options.exclude_newer is None
-                            or uploaded_before(file, options.exclude_newer)
-                            for digest in file.hashes
-                            if digest.algorithm is HashAlgorithm.SHA256
-                        }
-                    )
+        locked: list[LockedPackage] = []
+        for name, version in versions.items():
+            if not options.generate_hashes and options.format is OutputFormat.REQUIREMENTS_TXT:
+                break
+            project = await client.project(name)
+            files = [
+                file
+                for file in project.files(version)
+                if options.exclude_newer is None or uploaded_before(file, options.exclude_newer)
+            ]
+            hashes[name] = tuple(
+                sorted(
+                    {
+                        f"sha256:{digest.hex}"
+                        for file in files
+                        for digest in file.hashes
+                        if digest.algorithm is HashAlgorithm.SHA256
+                    }
                 )
+            )
+            locked.append(_locked(name, version, files, settings))
     via = _annotations(provider, solution, primary, constraints)
-    return [
+    entries = [
         PinnedEntry(
             name=name,
             version=str(version),
@@ -268,6 +340,54 @@ async def _resolve(
         )
         for name, version in sorted(versions.items())
     ]
+    return entries, locked
+
+
+def _binary_policy(options: CompileOptions) -> BinaryPolicy:
+    policy = BinaryPolicy()
+    try:
+        for value in options.no_binary:
+            policy = policy.with_option(BinaryOption.NO_BINARY, value)
+        for value in options.only_binary:
+            policy = policy.with_option(BinaryOption.ONLY_BINARY, value)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    if options.no_build:
+        policy = policy.with_option(BinaryOption.ONLY_BINARY, ":all:")
+    return policy
+
+
+def _specifiers(lines: Sequence[RequirementLine]) -> dict[PackageName, SpecifierSet]:
+    """Lines naming one package folded into one specifier (constraints, overrides)."""
+    folded: dict[PackageName, SpecifierSet] = {}
+    for line in _registry_lines(lines):
+        assert line.name is not None
+        folded[line.name] = folded.get(line.name, SpecifierSet()) & line.specifier
+    return folded
+
+
+def _locked(
+    name: PackageName, version: Version, files: Sequence[File], settings: SelectorSettings
+) -> LockedPackage:
+    """A pylock.toml entry: the wheels the target can install (PEP 751 lists installable
+    files), and the sdist."""
+    wheels = tuple(
+        file
+        for file in files
+        if isinstance(file.dist, WheelFilename)
+        and file.dist.tag_rank(settings.tag_priority) is not None
+        and file.yanked is None
+    )
+    sdists = [file for file in files if file.is_sdist and file.yanked is None]
+    requires_python = next((f.requires_python for f in files if f.requires_python), None)
+    return LockedPackage(
+        name=name,
+        version=str(version),
+        requires_python=str(requires_python) if requires_python is not None else None,
+        index=files[0].index.url if files else None,
+        wheels=wheels,
+        sdist=sdists[0] if sdists else None,
+    )
 
 
 def _registry_lines(lines: Sequence[RequirementLine]) -> list[RequirementLine]:
@@ -284,7 +404,7 @@ def _annotations(
     via: dict[PackageName, set[str]] = {}
     for line in [*primary, *_registry_lines(constraints)]:
         if line.name is not None:
-            via.setdefault(line.name, set()).add(f"{line.origin.kind.value} {line.origin.path}")
+            via.setdefault(line.name, set()).add(line.origin.via)
     for (parent, version), dependencies in provider.dependencies.items():
         if not isinstance(parent, PythonPackage) or solution.get(parent) != version:
             continue

@@ -17,22 +17,25 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from packaging.ranges import VersionRange
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from puffin.client.registry import ProjectFiles, RegistryClient
 from puffin.dist_types import File
-from puffin.errors import PuffinError
+from puffin.errors import ConflictingRequirements, PuffinError
 from puffin.names import ExtraName, PackageName, normalize_extra, normalize_name
 from puffin.resolver.candidate_selector import (
+    NotSelected,
     PrereleaseMode,
     ResolutionMode,
     Selected,
     SelectorSettings,
     select_from_versions,
 )
+from puffin.resolver.core_metadata import read_core_metadata
 from puffin.resolver.pubgrub import Unavailable, spans
 from puffin.resolver.range_search import matching_slices
+from puffin.resolver.unusable import prerelease_reason, rejection_reason, requires_python_reason
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
@@ -94,14 +97,19 @@ class PythonProvider:
         requirements: Sequence[RootRequirement],
         *,
         constraints: Mapping[PackageName, SpecifierSet] | None = None,
+        overrides: Mapping[PackageName, SpecifierSet] | None = None,
         preferences: Mapping[PackageName, Version] | None = None,
     ) -> None:
         self.client = client
         self.loop = loop
         # Files are filtered by version here; the selector only judges one version's files.
+        # Sdists are not built yet: the user's rule only words the reason (unusable.py).
         self.settings = dataclasses.replace(
             settings, allow_prereleases=True, allows_sdist=lambda name: False
         )
+        self.user_allows_sdist = settings.allows_sdist
+        # Listed versions that cannot be used, with the reason the report gives.
+        self.unusable: dict[tuple[PackageName, Version], str] = {}
         self.prerelease = (
             PrereleaseMode.ALLOW if settings.allow_prereleases else settings.prerelease
         )
@@ -109,6 +117,10 @@ class PythonProvider:
         self.direct = frozenset(requirement.name for requirement in requirements)
         self.markers = dict(markers)
         self.constraints = {n: s.to_range() for n, s in (constraints or {}).items()}
+        self._constraint_specifiers = dict(constraints or {})
+        # uv's overrides: every requirement on the package, first-party or a dependency's, is
+        # replaced by the override's specifier (its extras and marker are kept).
+        self.overrides = dict(overrides or {})
         self.preferences = dict(preferences or {})
         self.prereleases_named: set[PackageName] = set()
         self.exact_pins: set[PackageName] = set()
@@ -124,8 +136,12 @@ class PythonProvider:
         self._known: dict[PackageName, frozenset[Version]] = {}
         self._ascending: dict[PackageName, list[Version]] = {}
         self._spans: dict[tuple[PackageName, Version], VersionRange] = {}
+        for name, specifier in self.overrides.items():
+            self._note_specifier_names(specifier, name)
         for name, specifier in (constraints or {}).items():
             self._note_specifier_names(specifier, name)
+            if _is_exact_pin(specifier):
+                self.exact_pins.add(name)  # a constraint's `==` may take a yanked file too
         self.root_dependencies = self._root_dependencies(requirements)
 
     # -- the Provider protocol (called from the solver's thread) ----------------------------
@@ -155,6 +171,11 @@ class PythonProvider:
     def _known_ascending(self, name: PackageName) -> list[Version]:
         newest_first = self._versions.get(name)
         return [] if newest_first is None else self._ascending_of(name, newest_first)
+
+    def no_versions_reason(self, package: Package, range: VersionRange) -> str | None:
+        if isinstance(package, PythonPackage) and not self._versions.get(package.name):
+            return f"{package.name} was not found on the package index"
+        return None
 
     def choose_version(self, package: Package, range: VersionRange) -> Version | None:
         assert isinstance(package, PythonPackage)
@@ -186,17 +207,31 @@ class PythonProvider:
         if constraint is not None:
             range = range & constraint
         candidates = self._candidates(name, self._versions_of(name, project), range)
-        for version in candidates:
+        for version, allowed in candidates:
             result = self._select(name, version, project)
-            if result is not None:
-                self.files[(name, version)] = result
-                tries = self._tries[name] = self._tries.get(name, 0) + 1
-                if tries > 1:
-                    # Chosen again: the solver is backtracking through this package's versions,
-                    # one metadata request at a time. Fetch the next ones' metadata together.
-                    following = list(itertools.islice(candidates, BACKTRACK_PREFETCH))
-                    self._prefetch_versions(name, following, project)
+            if not allowed:
+                self.unusable[(name, version)] = prerelease_reason(self.prerelease)
                 return version
+            if isinstance(result, NotSelected):
+                # Offered all the same, to be reported with its reason (unusable.py).
+                yanked = [f.yanked for f in project.files(version) if f.yanked]
+                self.unusable[(name, version)] = rejection_reason(
+                    name,
+                    version,
+                    result,
+                    self.settings.python_version,
+                    self.user_allows_sdist,
+                    yanked_reason=yanked[0] if yanked else None,
+                )
+                return version
+            self.files[(name, version)] = result.file
+            tries = self._tries[name] = self._tries.get(name, 0) + 1
+            if tries > 1:
+                # Chosen again: the solver is backtracking through this package's versions,
+                # one metadata request at a time. Fetch the next ones' metadata together.
+                following = [v for v, ok in itertools.islice(candidates, BACKTRACK_PREFETCH) if ok]
+                self._prefetch_versions(name, following, project)
+            return version
         return None
 
     def _versions_of(self, name: PackageName, project: ProjectFiles) -> list[Version]:
@@ -207,11 +242,12 @@ class PythonProvider:
             versions = self._versions[name] = project.versions()
         return versions
 
-    def _select(self, name: PackageName, version: Version, project: ProjectFiles) -> File | None:
+    def _select(
+        self, name: PackageName, version: Version, project: ProjectFiles
+    ) -> Selected | NotSelected:
         # PEP 592: a yanked file counts only for an exact pin, which `==` here spells.
         specifier = SpecifierSet(f"=={version}" if name in self.exact_pins else "")
-        result = select_from_versions(name, specifier, [version], project.files, self.settings)
-        return result.file if isinstance(result, Selected) else None
+        return select_from_versions(name, specifier, [version], project.files, self.settings)
 
     def _prefetch_versions(
         self, name: PackageName, following: list[Version], project: ProjectFiles
@@ -220,10 +256,10 @@ class PythonProvider:
             if (name, version) in self._prefetched:
                 continue
             self._prefetched.add((name, version))
-            file = self._select(name, version, project)
-            if file is None:
+            result = self._select(name, version, project)
+            if isinstance(result, NotSelected):
                 continue
-            task = asyncio.ensure_future(self._prefetch_metadata(file))
+            task = asyncio.ensure_future(self._prefetch_metadata(result.file))
             self._prefetches.add(task)
             task.add_done_callback(self._prefetches.discard)
 
@@ -235,39 +271,37 @@ class PythonProvider:
 
     def _candidates(
         self, name: PackageName, newest_first: list[Version], range: VersionRange
-    ) -> Iterator[Version]:
+    ) -> Iterator[tuple[Version, bool]]:
         """The versions in `range` to try, best first, produced lazily (the first usable one
-        usually ends the search): the previous pin if still admitted, then by the resolution
-        mode; pre-releases by the pre-release mode (if-necessary: only after every final
-        release in range proved unusable, as the solver would learn one by one)."""
+        usually ends the search), each with whether the pre-release mode allows it: the
+        previous pin if still admitted, then by the resolution mode; pre-releases by the
+        pre-release mode (if-necessary: only after every final release in range proved
+        unusable, as the solver would learn one by one). Pre-releases the mode rules out come
+        last, marked not allowed, so that a failure can say why they were not taken."""
         lowest = self.resolution is ResolutionMode.LOWEST or (
             self.resolution is ResolutionMode.LOWEST_DIRECT and name in self.direct
         )
         ordered = self._in_range(name, newest_first, range, lowest=lowest)
         policy = self._prerelease_policy(name)
         preferred = self.preferences.get(name)
-
-        def admitted(version: Version) -> bool:
-            return version != preferred
-
         if (
             preferred is not None
             and range.contains(preferred, prereleases=True)
             and (not preferred.is_prerelease or policy is not PrereleaseMode.DISALLOW)
             and preferred in self._version_set(name, newest_first)
         ):
-            yield preferred
+            yield preferred, True
         if policy is PrereleaseMode.ALLOW:
-            yield from (v for v in ordered if admitted(v))
+            yield from ((v, True) for v in ordered if v != preferred)
             return
         pre_releases: list[Version] = []
         for version in ordered:
             if version.is_prerelease:
                 pre_releases.append(version)
-            elif admitted(version):
-                yield version
-        if policy is PrereleaseMode.IF_NECESSARY:
-            yield from (v for v in pre_releases if admitted(v))
+            elif version != preferred:
+                yield version, True
+        allowed = policy is PrereleaseMode.IF_NECESSARY
+        yield from ((v, allowed) for v in pre_releases if v != preferred)
 
     def _in_range(
         self, name: PackageName, newest_first: list[Version], range: VersionRange, *, lowest: bool
@@ -313,19 +347,28 @@ class PythonProvider:
     async def _dependencies(
         self, package: PythonPackage, version: Version
     ) -> dict[Package, VersionRange] | Unavailable:
-        file = self.files.get((package.name, version))
-        if file is None:  # an extra decided before its base: choose it the same way
-            if await self._choose(package.name, VersionRange.singleton(version)) is None:
-                return Unavailable("no usable wheel")
-            file = self.files[(package.name, version)]
+        key = (package.name, version)
+        # An extra decided before its base: choose it the same way.
+        known = key in self.files or key in self.unusable
+        if not known and await self._choose(package.name, VersionRange.singleton(version)) is None:
+            return Unavailable("it has no usable file")
+        reason = self.unusable.get(key)
+        if reason is not None:
+            return Unavailable(reason)
         try:
-            metadata = await self.client.wheel_metadata(file)
+            metadata = await self.client.wheel_metadata(self.files[key])
         except PuffinError as error:
             return Unavailable(f"its metadata could not be read: {error}")
-        requirements = _requires_dist(metadata)
-        if isinstance(requirements, Unavailable):
-            return requirements
-        dependencies = self._edges(package, version, requirements)
+        core = read_core_metadata(metadata)
+        if isinstance(core, Unavailable):
+            return core
+        target = self.settings.python_version
+        if core.requires_python is not None and not core.requires_python.contains(
+            target, prereleases=True
+        ):
+            # The index page may not say it (PEP 503 makes data-requires-python optional).
+            return Unavailable(requires_python_reason(str(core.requires_python), target))
+        dependencies = self._edges(package, version, core.requires_dist)
         self.dependencies[(package, version)] = dependencies
         await self._prefetch_new(dependencies)
         return dependencies
@@ -347,8 +390,9 @@ class PythonProvider:
                 continue
             name = normalize_name(requirement.name)
             extras = [normalize_extra(extra) for extra in requirement.extras]
+            specifier = self.overrides.get(name, requirement.specifier)
             for key in [PythonPackage(name), *(PythonPackage(name, e) for e in extras)]:
-                self._add_edge(edges, key, _specifier_range(requirement.specifier))
+                self._add_edge(edges, key, _specifier_range(specifier))
         return edges
 
     def _add_edge(
@@ -364,15 +408,38 @@ class PythonProvider:
     ) -> dict[Package, VersionRange]:
         edges: dict[Package, VersionRange] = {}
         for requirement in requirements:
-            self._note_specifier_names(requirement.specifier, requirement.name)
-            if _is_exact_pin(requirement.specifier):
+            specifier = self.overrides.get(requirement.name, requirement.specifier)
+            self._note_specifier_names(specifier, requirement.name)
+            if _is_exact_pin(specifier):
                 self.exact_pins.add(requirement.name)
-            range = requirement.specifier.to_range()
+            range = specifier.to_range()
             keys = [PythonPackage(requirement.name)]
             keys += [PythonPackage(requirement.name, e) for e in sorted(requirement.extras)]
             for key in keys:
                 self._add_edge(edges, key, range)
+        for package, wanted in edges.items():
+            if wanted.is_empty:
+                assert isinstance(package, PythonPackage)
+                raise ConflictingRequirements(self._conflict(package.name, requirements))
         return edges
+
+    def _conflict(self, name: PackageName, requirements: Sequence[RootRequirement]) -> str:
+        """Two first-party requirements (or one and the constraints) no version satisfies."""
+        sources = [
+            (f"you require {name}{r.specifier}", r.specifier.to_range())
+            for r in requirements
+            if r.name == name
+        ]
+        if name in self.overrides:
+            specifier = self.overrides[name]
+            sources = [(f"you require {name}{specifier}", specifier.to_range())]
+        if name in self.constraints:
+            specifier = self._constraint_specifiers[name]
+            sources.append((f"your constraints require {name}{specifier}", self.constraints[name]))
+        for (first, first_range), (second, second_range) in itertools.combinations(sources, 2):
+            if (first_range & second_range).is_empty:
+                return f"Because {first} and {second}, no solution is possible."
+        return f"Because {_and([text for text, _ in sources])}, no solution is possible."
 
     def _note_specifier_names(self, specifier: SpecifierSet, name: PackageName) -> None:
         """A first-party specifier that names a pre-release opts its package into them (uv's
@@ -400,10 +467,15 @@ class PythonProvider:
     async def _prefetch(self, name: PackageName, range: VersionRange) -> None:
         try:
             version = await self._choose(name, range)
-            if version is not None:
-                await self.client.wheel_metadata(self.files[(name, version)])
+            file = None if version is None else self.files.get((name, version))
+            if file is not None:
+                await self.client.wheel_metadata(file)
         except Exception as error:  # the solver's own request repeats the work and reports it
             logger.debug("Prefetching %s failed: %s", name, error)
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _is_exact_pin(specifier: SpecifierSet) -> bool:
@@ -424,54 +496,3 @@ def _specifier_range(specifier: SpecifierSet) -> VersionRange:
     if found is None:
         found = _ranges[text] = specifier.to_range()
     return found
-
-
-def requires_dist_lines(metadata: bytes) -> list[str]:
-    """The Requires-Dist values of a METADATA file's header block.
-
-    Only this one field is read, so the header block is split by hand: the email parser that
-    `packaging.metadata.parse_email` uses cost 1 ms per file, a third of a boto3 resolve that
-    reads 3,000 of them. Continuation lines (RFC 822 folding) are joined as that parser would.
-    """
-    text = metadata.decode("utf-8", errors="surrogateescape")
-    values: list[str] = []
-    current: list[str] | None = None
-    for line in text.splitlines():
-        if not line.strip():
-            break  # the body (the long description) starts after the first empty line
-        if line[0] in " \t":
-            if current is not None:
-                current.append(line.strip())
-            continue
-        if current is not None:
-            values.append(" ".join(current))
-            current = None
-        name, colon, value = line.partition(":")
-        if colon and name.strip().lower() == "requires-dist":
-            current = [value.strip()]
-    if current is not None:
-        values.append(" ".join(current))
-    return values
-
-
-_parsed_requirements: dict[str, Requirement | Unavailable] = {}
-
-
-def _requires_dist(metadata: bytes) -> list[Requirement] | Unavailable:
-    """The Requires-Dist entries of a METADATA file, or why they cannot be read."""
-    from packaging.requirements import InvalidRequirement, Requirement
-
-    requirements = []
-    for text in requires_dist_lines(metadata):
-        # Successive releases repeat their requirement strings; parsing one costs 0.1 ms.
-        parsed = _parsed_requirements.get(text)
-        if parsed is None:
-            try:
-                parsed = Requirement(text)
-            except (InvalidRequirement, InvalidSpecifier) as error:
-                parsed = Unavailable(f"invalid Requires-Dist {text!r}: {error}")
-            _parsed_requirements[text] = parsed
-        if isinstance(parsed, Unavailable):
-            return parsed
-        requirements.append(parsed)
-    return requirements

@@ -30,10 +30,12 @@ class RootCause(Generic[P]):
 
 @dataclass(frozen=True, slots=True)
 class NoVersionsCause(Generic[P]):
-    """The provider has no version of `package` inside `range`."""
+    """The provider has no version of `package` inside `range`; `reason` is the provider's own
+    wording of that fact when it has a better one ("foo was not found on the index")."""
 
     package: P
     range: VersionRange
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

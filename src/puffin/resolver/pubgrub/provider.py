@@ -29,6 +29,8 @@ class Provider(Protocol[P]):
     - `span(package, version) -> VersionRange`: the range the solver states facts about when it
       tries `version`, holding no other version the provider could choose (see spans.py); the
       default is the version alone.
+    - `no_versions_reason(package, range) -> str | None`: a whole clause the report uses
+      instead of "there is no version of ..." when `choose_version` found nothing.
     - `simplify_range(package, range) -> VersionRange`: the range as the failure report shows
       it (spans.simplify turns merged spans back into versions); the default shows it as is.
     """

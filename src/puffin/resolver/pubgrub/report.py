@@ -42,7 +42,7 @@ class Formatter(Protocol[P_contra]):
 
 
 class DefaultFormatter:
-    """`name` + specifier text (`flask>=1.0,<2.0`, `flask==3.0.0`, `flask<1 || >=2`);
+    """`name` + specifier text (`flask>=1.0,<2.0`, `flask==3.0.0`, `flask<1 or flask>=2`);
     "any version of name" for all."""
 
     def format_package(self, package: object) -> str:
@@ -54,7 +54,8 @@ class DefaultFormatter:
             return f"any version of {name}"
         if range.is_empty:
             return f"no version of {name}"
-        return f"{name}{specifier_text(range)}"
+        # Alternatives read as words: `lib<1.5 or lib>=2,<3`, each a valid requirement.
+        return " or ".join(f"{name}{part}" for part in specifier_text(range).split(" || "))
 
 
 def report(
@@ -265,6 +266,8 @@ class _Writer(Generic[P]):
             root = VersionRange.singleton(cause.version)
             return f"we are solving for {self._range(cause.package, root)}"
         if isinstance(cause, NoVersionsCause):
+            if cause.reason is not None:
+                return cause.reason
             if _ALL_VERSIONS.is_subset(cause.range):
                 return f"there is no version of {self.formatter.format_package(cause.package)}"
             return f"there is no version of {self._range(cause.package, cause.range)}"

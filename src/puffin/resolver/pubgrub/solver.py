@@ -239,8 +239,12 @@ class _Solver(Generic[P]):
         else:
             version = self.provider.choose_version(package, range_)
         if version is None:
+            explain = getattr(self.provider, "no_versions_reason", None)
+            reason = explain(package, range_) if explain is not None else None
             self._add(
-                Incompatibility({package: Term(True, range_)}, NoVersionsCause(package, range_))
+                Incompatibility(
+                    {package: Term(True, range_)}, NoVersionsCause(package, range_, reason)
+                )
             )
             return package
         version_range = self.span(package, version)
