@@ -2,7 +2,8 @@
 
 Only these fields are needed, so the header block is split by hand: the email parser behind
 `packaging.metadata.parse_email` cost 1 ms per file, a third of a boto3 resolve that reads
-3,000 of them. Continuation lines (RFC 822 folding) are joined as that parser joins them.
+3,000 of them. Continuation lines (RFC 822 folding) are joined with a space; the email
+parser keeps the line break, which `Requirement` then fails to parse.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ def header_fields(metadata: bytes, wanted: frozenset[str]) -> dict[str, list[str
     name: str | None = None
     current: list[str] = []
     for line in text.splitlines():
-        if not line.strip():
+        if not line:
             break  # the body (the long description) starts after the first empty line
-        if line[0] in " \t":
+        if line[0] in " \t":  # folded: even a line of blanks continues (License texts)
             if name is not None:
                 current.append(line.strip())
             continue
