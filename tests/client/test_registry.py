@@ -240,3 +240,24 @@ def test_credentials_a_page_writes_into_file_urls_are_kept_out_of_files_and_cach
 
         assert asyncio.run(run()) == private.file_url(wheel.name)
     assert not any("pw-123" in path.read_text() for path in cache.root.rglob("*.json"))
+
+
+def test_closing_stops_work_whose_callers_were_cancelled(index: PackageIndex, cache: Cache) -> None:
+    """A resolver's look-ahead is cancelled at the end of a run; the shared request it started
+    must not go on to use the closed client (asyncio would print its traceback)."""
+    wheel = index.add_wheel("foo", "1.0")
+    index.delay(f"/files/{wheel.name}.metadata", 0.5)
+    loop_errors: list[dict[str, object]] = []
+
+    async def run() -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda _, ctx: loop_errors.append(ctx))
+        async with RegistryClient(cache=cache, indexes=IndexSettings(index.url)) as registry:
+            [file] = await registry.project_files(normalize_name("foo"))
+            look_ahead = asyncio.ensure_future(registry.wheel_metadata(file))
+            await asyncio.sleep(0.1)
+            look_ahead.cancel()
+        await asyncio.sleep(0.6)  # past the delayed answer
+
+    asyncio.run(run())
+    assert loop_errors == []
+    assert list(cache.root.rglob(f"{wheel.name[:-4]}*.json")) == []

@@ -171,7 +171,16 @@ class RegistryClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the HTTP client if this object created it."""
+        """Stop work nobody waits for any more, then close the HTTP client if this object
+        created it.
+
+        Shielded tasks outlive the callers that were cancelled (a resolver's look-ahead): left
+        running, they would send on a closed client and asyncio would print their traceback.
+        """
+        pending = [future for future in self._in_flight.values() if not future.done()]
+        for future in pending:
+            future.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         await self._session.aclose()
 
     # -- project pages ------------------------------------------------------------------

@@ -14,6 +14,14 @@ from packaging.version import Version
 from puffin.names import PackageName
 from puffin.resolver.candidate_selector import NotSelected, PrereleaseMode, Rejection
 
+# Reasons read best from the version down to its files: yanked, Python, wheels, then sdist.
+_ORDER = (
+    Rejection.YANKED,
+    Rejection.REQUIRES_PYTHON,
+    Rejection.INCOMPATIBLE_TAGS,
+    Rejection.WHEEL_FORBIDDEN,
+    Rejection.SDIST_FORBIDDEN,
+)
 _INVISIBLE = frozenset({Rejection.UPLOADED_AFTER_CUTOFF, Rejection.NO_UPLOAD_TIME})
 
 
@@ -33,7 +41,9 @@ def rejection_reason(
             return "it was uploaded after the --exclude-newer cutoff"
         return "its files have no upload time, which --exclude-newer requires"
     parts = []
-    for rejection in found:
+    for rejection in _ORDER:
+        if rejection not in found:
+            continue
         if rejection is Rejection.YANKED:
             parts.append(f"it is yanked: {yanked_reason}" if yanked_reason else "it is yanked")
         elif rejection is Rejection.REQUIRES_PYTHON:

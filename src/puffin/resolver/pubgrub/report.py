@@ -243,9 +243,6 @@ class _Writer(Generic[P]):
     def _range(self, package: P, range: VersionRange) -> str:
         return self.formatter.format_range(package, range)
 
-    def _tried(self, package: P, range: VersionRange) -> str:
-        return self._range(package, self.simplify(package, range))
-
     def _subject(self, package: P, range: VersionRange) -> str:
         range = self.simplify(package, range)
         if _ALL_VERSIONS.is_subset(range):
@@ -272,7 +269,7 @@ class _Writer(Generic[P]):
                 return f"there is no version of {self.formatter.format_package(cause.package)}"
             return f"there is no version of {self._range(cause.package, cause.range)}"
         if isinstance(cause, UnavailableCause):
-            return f"{self._tried(cause.package, cause.range)} is unavailable ({cause.reason})"
+            return f"{self._subject(cause.package, cause.range)} is unavailable ({cause.reason})"
         if isinstance(cause, DependencyCause):
             wanted = self._object(cause.dependency, cause.dependency_range)
             if cause.package == self.root:

@@ -24,6 +24,9 @@ from puffin.resolver.pubgrub.term import Relation, Term
 
 P = TypeVar("P")
 
+# (package, the other terms, the reason shared by unavailable versions)
+_MergeKey = tuple[P, frozenset[tuple[P, Term]], str | None]
+
 # The solver's universe is PEP 440 versions. A range from `SpecifierSet("")` also admits
 # arbitrary strings, and such a range is never a subset of one that does not, which would stop
 # conflict resolution from seeing that "foo (any)" satisfies "foo (all versions)".
@@ -67,9 +70,9 @@ class _Solver(Generic[P]):
         # Incompatibilities by each package they mention, oldest first (a dict as an ordered
         # set: a merge replaces one in place of its parts).
         self.incompatibilities: dict[P, dict[Incompatibility[P], None]] = {}
-        # For merging: (package, the other terms) -> the incompatibility holding exactly those
-        # other terms and a positive term of that package.
-        self.mergeable: dict[tuple[P, frozenset[tuple[P, Term]]], Incompatibility[P]] = {}
+        # For merging: (package, the other terms, an unavailable reason) -> the incompatibility
+        # holding exactly those other terms and a positive term of that package.
+        self.mergeable: dict[_MergeKey[P], Incompatibility[P]] = {}
         # Incompatibilities found contradicted, by the decision level they were found at:
         # narrowing assignments keep them contradicted until a backjump below that level.
         self.contradicted: dict[Incompatibility[P], int] = {}
@@ -103,19 +106,26 @@ class _Solver(Generic[P]):
 
     def _merge(self, incompatibility: Incompatibility[P]) -> Incompatibility[P]:
         """Fold a new incompatibility into a known one that differs only in the range of one
-        positive term: {p in A, rest} and {p in B, rest} give {p in A | B, rest}.
+        positive term: {p in A, rest} and {p in B, rest} give {p in A | B, rest}; likewise
+        two ranges of one package unavailable for the same reason.
 
         Backtracking through a package's versions one by one otherwise piles up one fact per
         version (boto3 has 1,500), and every propagation step rereads them all; with the
-        provider's spans (adjacent ranges) the merged range stays one interval.
+        provider's spans (adjacent ranges) the merged range stays one interval, and the
+        report says "torch<=2.0.0 is unavailable (...)" once instead of once per release.
         """
         terms = incompatibility.terms
-        if len(terms) < 2:
-            return incompatibility
+        cause = incompatibility.cause
         for package, term in terms.items():
             if not term.positive or package == self.root:
                 continue
-            key = (package, frozenset((p, t) for p, t in terms.items() if p != package))
+            rest = frozenset((p, t) for p, t in terms.items() if p != package)
+            if rest:
+                key: _MergeKey[P] = (package, rest, None)
+            elif isinstance(cause, UnavailableCause):
+                key = (package, rest, cause.reason)
+            else:
+                continue
             known = self.mergeable.get(key)
             if known is None:
                 self.mergeable[key] = incompatibility
@@ -285,6 +295,8 @@ def _merged_cause(known: Incompatibility[P], new: Incompatibility[P], package: P
     """Two versions' identical dependency reads as one dependency of both; anything else is a
     derivation from the two facts."""
     first, second = known.cause, new.cause
+    if isinstance(first, UnavailableCause) and isinstance(second, UnavailableCause):
+        return UnavailableCause(package, first.range | second.range, first.reason)
     if (
         isinstance(first, DependencyCause)
         and isinstance(second, DependencyCause)
