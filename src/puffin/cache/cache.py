@@ -24,6 +24,7 @@ class CacheBucket(enum.Enum):
     WHEEL_METADATA = "wheel-metadata-v0"
     SIMPLE = "simple-v0"
     GIT = "git-v0"
+    BUILD_ENVIRONMENTS = "build-environments-v0"  # isolated PEP 517 build envs, by resolved set
     INTERPRETER = "interpreter-v0"
 
 
