@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "pylock_output": 1,
     "target": 1,
     "traits": 1,
+    "git": 1,
     "resolver": 2,
     "installer": 2,
     "distribution": 2,

@@ -15,6 +15,7 @@
     ├── OfflineError                 --offline and something is not in the cache
     ├── ConflictingRequirements      the input's own requirements exclude each other
     ├── UnsupportedSource            a source kind this build of puffin cannot handle yet
+    ├── GitError                     a git command failed, or a reference names nothing
     ├── BuildError                   a source tree could not be built (backend output included)
     │   └── InvalidSdist             an sdist that cannot be read or breaks the extraction rules
     └── LockFileError                a pylock.toml cannot be written from the resolution
@@ -119,6 +120,10 @@ class ConflictingRequirements(PuffinError):
 
 class UnsupportedSource(PuffinError):
     """A requirement names a source kind that this version cannot install yet."""
+
+
+class GitError(PuffinError):
+    """A git command failed, or a reference names nothing in the repository."""
 
 
 class BuildError(PuffinError):
