@@ -2,7 +2,8 @@
 
     PuffinError                      exit code 1 unless stated
     ├── UsageError                   exit code 2: bad flags or bad requirement lines
-    │   └── RequirementsFileError    `file:line: what is wrong`
+    │   ├── RequirementsFileError    `file:line: what is wrong`
+    │   └── InvalidSource            a direct reference puffin cannot install from
     ├── InterpreterError             no interpreter found, or it could not be queried
     ├── NetworkError                 a request failed after its retries
     ├── IndexError_                  an index page was unusable (bad JSON/HTML, 404 on a file)
@@ -54,6 +55,10 @@ class RequirementsFileError(UsageError):
         self.path = path
         self.line = line
         self.reason = reason
+
+
+class InvalidSource(UsageError):
+    """A direct reference (URL, git URL or path) that puffin cannot install from."""
 
 
 class InterpreterError(PuffinError):
