@@ -78,6 +78,7 @@ def resolve_installed(requirements: Sequence[str]) -> dict[str, importlib.metada
             distribution = importlib.metadata.distribution(name)
         except importlib.metadata.PackageNotFoundError:
             raise NoMatchingDistribution(
+                f"Cannot install the build requirements ({', '.join(requirements)}): "
                 f"{requirement.name} is not installed in the test environment"
             ) from None
         if not requirement.specifier.contains(distribution.version, prereleases=True):

@@ -177,7 +177,7 @@ def test_build_requirements_that_cannot_be_installed(
     with pytest.raises(BuildError) as raised:
         SourceBuild.isolated(tree, environments, label="tiny").build_wheel(tmp_path / "out")
     assert str(raised.value) == (
-        "Failed to build tiny: cannot install its build requirements (no-such-backend-pkg>=1): "
+        "Failed to build tiny: Cannot install the build requirements (no-such-backend-pkg>=1): "
         "no-such-backend-pkg is not installed in the test environment"
     )
 

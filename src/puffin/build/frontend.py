@@ -215,11 +215,8 @@ class SourceBuild:
             except BuildError:
                 raise  # a build requirement's own build failed; that error names its package
             except PuffinError as error:
-                listed = ", ".join(requirements)
-                raise BuildError(
-                    f"Failed to build {self.label}: cannot install its build requirements "
-                    f"({listed}): {error}"
-                ) from error
+                # The provider's message names the build requirements and why they failed.
+                raise BuildError(f"Failed to build {self.label}: {error}") from error
             self._pythons[requirements] = python
         return self._pythons[requirements]
 

@@ -249,6 +249,26 @@ class RegistryClient:
             keep=False,  # a later call must find the file at dest, not a remembered result
         )
 
+    async def download_archive(
+        self,
+        url: str,
+        filename: str,
+        dest: Path,
+        *,
+        expected: tuple[HashDigest, ...] = (),
+        reporter: ProgressReporter | None = None,
+    ) -> tuple[HashDigest, ...]:
+        """Like `download`, for a direct archive URL whose file name need not be a
+        distribution's (`.../master.zip`); its sha256 is returned."""
+        algorithms = frozenset({HashAlgorithm.SHA256, *(d.algorithm for d in expected)})
+        return await self._once(
+            ("download", url, dest, algorithms),
+            lambda: self._fetch_to(
+                url, filename, None, expected, dest, reporter or SilentReporter(), algorithms
+            ),
+            keep=False,
+        )
+
     async def _download(
         self,
         file: File,
@@ -256,27 +276,37 @@ class RegistryClient:
         reporter: ProgressReporter,
         algorithms: frozenset[HashAlgorithm],
     ) -> tuple[HashDigest, ...]:
+        return await self._fetch_to(
+            file.url, file.filename, file.size, file.hashes, dest, reporter, algorithms
+        )
+
+    async def _fetch_to(
+        self,
+        url: str,
+        filename: str,
+        size: int | None,
+        expected: tuple[HashDigest, ...],
+        dest: Path,
+        reporter: ProgressReporter,
+        algorithms: frozenset[HashAlgorithm],
+    ) -> tuple[HashDigest, ...]:
         from puffin.client.download import copy_local, download_http
 
-        if not is_file_url(file.url):
+        if not is_file_url(url):
             return await download_http(
                 self._session,
-                file.url,
-                file.filename,
+                url,
+                filename,
                 dest,
                 algorithms=algorithms,
-                expected=file.hashes,
-                size_hint=file.size,
+                expected=expected,
+                size_hint=size,
                 reporter=reporter,
             )
-        task = reporter.on_download_start(file.filename, file.size)
+        task = reporter.on_download_start(filename, size)
         try:
             return await asyncio.to_thread(
-                copy_local,
-                file_url_to_path(file.url),
-                dest,
-                algorithms=algorithms,
-                expected=file.hashes,
+                copy_local, file_url_to_path(url), dest, algorithms=algorithms, expected=expected
             )
         finally:
             reporter.on_download_complete(task)

@@ -183,7 +183,7 @@ def pip_compile(
         output_options = _output_options(options, requirements, indexes, target, cwd)
         text = format_requirements(entries, output_options)
     if output_path is not None:
-        atomic_write_bytes(output_path, text.encode())
+        _write_output(output_path, text.encode())
     return CompileResult(
         text,
         output_path,
@@ -205,6 +205,16 @@ def _interpreter(
             raise
         executable = Path(sys.executable)
     return query_interpreter(executable, cache_dir=cache.bucket(CacheBucket.INTERPRETER))
+
+
+def _write_output(path: Path, data: bytes) -> None:
+    """Atomically for a file; in place for a device or pipe (`-o /dev/null`), which a rename
+    would replace by a regular file."""
+    if path.exists() and not path.is_file():
+        with open(path, "wb") as stream:
+            stream.write(data)
+        return
+    atomic_write_bytes(path, data)
 
 
 def _read_input(path: str, options: CompileOptions, environ: Mapping[str, str]) -> RequirementsTxt:

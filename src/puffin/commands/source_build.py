@@ -95,10 +95,10 @@ class SourceBuilder:
         want_wheel: bool,
         editable: bool,
     ) -> BuiltSource:
-        entry = self.cache.bucket(CacheBucket.BUILT_WHEELS) / key
-        found = self._cached(entry, stamp, want_wheel=want_wheel, editable=editable)
+        found = self.cached(key, stamp, want_wheel=want_wheel, editable=editable)
         if found is not None:
             return found
+        entry = self.cache.bucket(CacheBucket.BUILT_WHEELS) / key
         entry.mkdir(parents=True, exist_ok=True)
         with FileLock(str(entry / ".lock")):
             # Another process may have built it while this one waited for the lock.
@@ -106,6 +106,18 @@ class SourceBuilder:
             if found is not None:
                 return found
             return self._build(source_tree, entry, label, stamp, want_wheel, editable)
+
+    def cached(
+        self, key: str, stamp: str | None, *, want_wheel: bool, editable: bool = False
+    ) -> BuiltSource | None:
+        """What an earlier build of this source at this stamp left, without building (and
+        without needing the source at hand: a URL need not be downloaded to know)."""
+        return self._cached(
+            self.cache.bucket(CacheBucket.BUILT_WHEELS) / key,
+            stamp,
+            want_wheel=want_wheel,
+            editable=editable,
+        )
 
     def _cached(
         self, entry: Path, stamp: str | None, *, want_wheel: bool, editable: bool

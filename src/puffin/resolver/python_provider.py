@@ -130,7 +130,7 @@ class PythonProvider:
         self._order: dict[Package, int] = {}
         self._seen: set[PackageName] = set()
         self._prefetches: set[asyncio.Task[None]] = set()
-        self._tries: dict[PackageName, int] = {}
+        self._tried: dict[PackageName, set[Version]] = {}  # versions the solver chose
         self._prefetched: set[tuple[PackageName, Version]] = set()
         self._versions: dict[PackageName, list[Version]] = {}
         self._known: dict[PackageName, frozenset[Version]] = {}
@@ -179,7 +179,7 @@ class PythonProvider:
 
     def choose_version(self, package: Package, range: VersionRange) -> Version | None:
         assert isinstance(package, PythonPackage)
-        return self._run(self._choose(package.name, range))
+        return self._run(self._choose(package.name, range, by_solver=True))
 
     def get_dependencies(
         self, package: Package, version: Version
@@ -201,7 +201,11 @@ class PythonProvider:
 
     # -- versions -------------------------------------------------------------------------
 
-    async def _choose(self, name: PackageName, range: VersionRange) -> Version | None:
+    async def _choose(
+        self, name: PackageName, range: VersionRange, *, by_solver: bool = False
+    ) -> Version | None:
+        """The best candidate in range; `by_solver` when the solver asks (not the look-ahead),
+        so that only the solver moving to another version counts as backtracking."""
         project = await self.client.project(name)
         constraint = self.constraints.get(name)
         if constraint is not None:
@@ -225,8 +229,10 @@ class PythonProvider:
                 )
                 return version
             self.files[(name, version)] = result.file
-            tries = self._tries[name] = self._tries.get(name, 0) + 1
-            if tries > 1:
+            tried = self._tried.setdefault(name, set())
+            if by_solver:
+                tried.add(version)
+            if by_solver and len(tried) > 1:
                 # Chosen again: the solver is backtracking through this package's versions,
                 # one metadata request at a time. Fetch the next ones' metadata together.
                 following = [v for v, ok in itertools.islice(candidates, BACKTRACK_PREFETCH) if ok]
