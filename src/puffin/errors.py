@@ -18,7 +18,8 @@
     ├── UnsupportedSource            a source kind this build of puffin cannot handle yet
     ├── GitError                     a git command failed, or a reference names nothing
     ├── BuildError                   a source tree could not be built (backend output included)
-    │   └── InvalidSdist             an sdist that cannot be read or breaks the extraction rules
+    │   ├── InvalidSdist             an sdist that cannot be read or breaks the extraction rules
+    │   └── BuildForbidden           a build was needed and --no-build forbids it
     └── LockFileError                a pylock.toml cannot be written from the resolution
 
 `cli/` renders `str(error)`; nothing below it prints.
@@ -142,6 +143,10 @@ class InvalidSdist(BuildError):
         super().__init__(f"Invalid sdist {filename}: {reason}")
         self.filename = filename
         self.reason = reason
+
+
+class BuildForbidden(BuildError):
+    """A source needs a build and the user forbade building (--no-build)."""
 
 
 class LockFileError(PuffinError):

@@ -123,7 +123,8 @@ def test_incompatible_wheels_and_binary_policies_are_explained() -> None:
     result = select_file(FOO, SpecifierSet(), sdist_only, settings(allows_sdist=lambda n: False))
     assert isinstance(result, NotSelected)
     assert explain(FOO, SpecifierSet(), result, Version("3.12.1")) == (
-        "Cannot install foo: foo==1.0 offers only files forbidden by --only-binary"
+        "Cannot install foo: foo==1.0 has only a source distribution, which --only-binary or"
+        " --no-build rules out"
     )
 
 

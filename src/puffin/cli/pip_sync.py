@@ -37,6 +37,12 @@ def _link_modes() -> list[str]:
 @click.option("--compile", "compile_bytecode", is_flag=True, help="Byte-compile after install.")
 @click.option("--no-binary", multiple=True, help="Do not use wheels for these (or :all:).")
 @click.option("--only-binary", multiple=True, help="Use only wheels for these (or :all:).")
+@click.option("--no-build", is_flag=True, help="Never build from source; sdists are errors.")
+@click.option(
+    "--no-build-isolation",
+    is_flag=True,
+    help="Build in the target environment instead of a fresh one per build.",
+)
 @click.option("--pre", is_flag=True, help="Allow pre-releases for unpinned lines.")
 @common_options
 @run_command
@@ -74,6 +80,8 @@ def pip_sync_command(src_files: tuple[str, ...], **options: Any) -> None:
         compile_bytecode=options["compile_bytecode"],
         no_binary=_split_commas(options["no_binary"]),
         only_binary=_split_commas(options["only_binary"]),
+        no_build=options["no_build"],
+        no_build_isolation=options["no_build_isolation"],
         prerelease=options["pre"],
     )
     cache = Cache.from_settings(options["cache_dir"], no_cache=options["no_cache"])

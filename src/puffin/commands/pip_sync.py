@@ -7,19 +7,29 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
 from puffin.cache import Cache, CacheBucket
 from puffin.commands.pip_sync_options import SyncOptions
-from puffin.commands.wanted import Wanted, wanted_set
+from puffin.commands.wanted import Wanted, needs_build, wanted_set
 from puffin.installer.plan import Desired, Plan, plan_sync, source_key_of_url
 from puffin.installer.site_packages import InstalledDistribution, scan_site_packages
 from puffin.interpreter import Interpreter, find_interpreter, query_interpreter
 from puffin.names import PackageName
-from puffin.requirements_txt import RequirementsTxt, merge, parse_requirements_file
+from puffin.requirements_txt import (
+    RequirementLine,
+    RequirementsTxt,
+    merge,
+    parse_requirements_file,
+)
 from puffin.traits import ProgressReporter
 from puffin.virtualenv import created_by_puffin
+
+if TYPE_CHECKING:
+    from puffin.commands.direct_sources import SourceDist
+    from puffin.dist_types import DirectSource
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,7 @@ def pip_sync(
         requirements.constraints,
         interpreter.markers,
         require_hashes=options.require_hashes or requirements.require_hashes,
+        sources=_source_lines(requirements, options, cache, interpreter),
     )
     installed = scan_site_packages(interpreter.scheme)
     reinstall = frozenset(options.reinstall_packages)
@@ -118,9 +129,43 @@ def _plan(
     return replace(plan, remove=tuple(d for d in plan.remove if d.name not in protected))
 
 
+def _source_lines(
+    requirements: RequirementsTxt, options: SyncOptions, cache: Cache, interpreter: Interpreter
+) -> dict[RequirementLine, Wanted]:
+    """The lines naming a source to build, as Wanted (see sync_sources.py)."""
+    lines = [
+        line
+        for line in requirements.requirements
+        if needs_build(line) and line.applies_to(interpreter.markers)
+    ]
+    if not lines:
+        return {}
+    from puffin.commands.sync_sources import wanted_from_sources
+
+    def build_metadata(
+        sources: Mapping[RequirementLine, tuple[DirectSource, str]],
+    ) -> dict[RequirementLine, SourceDist]:
+        from puffin.commands.sync_fetch import build_source_metadata
+
+        return build_source_metadata(sources, options, cache, requirements, interpreter)
+
+    return wanted_from_sources(
+        lines,
+        cache,
+        offline=options.offline,
+        refresh=options.refresh,
+        build_metadata=build_metadata,
+    )
+
+
 def _desired_for(item: Wanted, version: Version) -> Desired:
-    key = source_key_of_url(item.url) if item.url is not None else None
-    return Desired(item.name, str(version), key, False)
+    url = item.url
+    if item.source is not None:
+        from puffin.commands.sync_sources import source_url_key
+
+        url = source_url_key(item)
+    key = source_key_of_url(url, editable=item.editable) if url is not None else None
+    return Desired(item.name, str(version), key, item.editable)
 
 
 def _plan_without_network(

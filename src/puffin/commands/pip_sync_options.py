@@ -36,3 +36,5 @@ class SyncOptions:
     no_binary: tuple[str, ...] = ()
     only_binary: tuple[str, ...] = ()
     prerelease: bool = False
+    no_build: bool = False  # never build: sdists and source trees are errors
+    no_build_isolation: bool = False  # build in the target environment, installing nothing

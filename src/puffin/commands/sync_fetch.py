@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urldefrag
 
@@ -13,15 +13,19 @@ from packaging.version import Version
 
 from puffin.cache import Cache
 from puffin.client.registry import IndexSettings, RegistryClient
+from puffin.commands.direct_sources import SourceDist, SourcePreparer
 from puffin.commands.pip_sync_options import DEFAULT_INDEX_URL, IndexOptions, SyncOptions
+from puffin.commands.source_build import SourceBuilder
+from puffin.commands.sync_sources import direct_url_of
 from puffin.commands.wanted import Wanted
-from puffin.dist_types import File
+from puffin.dist_types import DirectSource, File
 from puffin.distribution.prepare import PreparedWheel, Preparer, WheelSource
-from puffin.errors import NoMatchingDistribution, UnsupportedSource
+from puffin.errors import BuildForbidden, NoMatchingDistribution
+from puffin.filenames import WheelFilename
 from puffin.hashes import HashAlgorithm
 from puffin.interpreter import Interpreter
 from puffin.names import PackageName, normalize_name
-from puffin.requirements_txt import RequirementsTxt
+from puffin.requirements_txt import RequirementLine, RequirementsTxt
 from puffin.resolver.candidate_selector import (
     NotSelected,
     Selected,
@@ -57,6 +61,8 @@ def _binary_rules(
 ) -> tuple[frozenset[str], frozenset[str]]:
     no_binary = {normalize_name(n) if n != ":all:" else n for n in options.no_binary}
     only_binary = {normalize_name(n) if n != ":all:" else n for n in options.only_binary}
+    if options.no_build:
+        only_binary.add(":all:")
     return frozenset(no_binary), frozenset(only_binary)
 
 
@@ -122,11 +128,6 @@ async def _choose(
             explain(item.name, item.specifier, result, settings.python_version)
             + f" ({item.origin})"
         )
-    if not result.file.is_wheel:
-        raise UnsupportedSource(
-            f"{item.name}=={result.version} is only available as a source distribution"
-            f" ({result.file.filename}), and building from source is not supported yet"
-        )
     return item, result
 
 
@@ -147,7 +148,8 @@ async def fetch_wheels(
         cache=cache, indexes=indexes, offline=options.offline, refresh=options.refresh
     ) as client:
         preparer = Preparer(cache, client, reporter)
-        sources: list[WheelSource] = [_direct_source(i) for i in needed if i.url is not None]
+        source_urls: dict[PackageName, str] = {}  # direct_url.json of built direct sources
+        sources: list[WheelSource] = [_direct_source(i) for i in needed if i.wheel is not None]
         versions: dict[PackageName, Version] = {s.name: s.wheel.version for s in sources}
         ready: list[PreparedWheel] = []
         registry_items: list[Wanted] = []
@@ -173,17 +175,100 @@ async def fetch_wheels(
         # measured 21 s for jupyter's 93 wheels against 1.9 s phased, as connections to the
         # index and to the file host kept evicting each other.
         choices = await asyncio.gather(*(_choose(client, it, settings) for it in registry_items))
+        builds: list[tuple[Wanted, asyncio.Future[SourceDist]]] = []
+        prepper: SourcePreparer | None = None
         for item, result in choices:
             versions[item.name] = result.version
-            sources.append(WheelSource(result.file, "registry", item.hashes))
+            if result.file.is_wheel:
+                sources.append(WheelSource(result.file, "registry", item.hashes))
+            elif prepare:
+                prepper = prepper or _source_preparer(cache, client, options, interpreter, settings)
+                task = asyncio.ensure_future(
+                    asyncio.to_thread(prepper.sdist, result.file, want_wheel=True)
+                )
+                builds.append((item, task))
+        for item in needed:
+            if item.source is None or not prepare:
+                continue
+            prepper = prepper or _source_preparer(cache, client, options, interpreter, settings)
+            label = f"{item.name} ({item.given or item.url})"
+            builds.append(
+                (item, asyncio.ensure_future(asyncio.to_thread(prepper.wheel, item.source, label)))
+            )
         if prepare:
+            # Builds run in threads while the wheels download: neither waits for the other.
             ready += await preparer.prepare_all(sources)
+            built: list[WheelSource] = []
+            for item, build in builds:
+                dist = await build
+                assert dist.wheel is not None
+                versions[item.name] = dist.version
+                file = File.known_by_url(WheelFilename.parse(dist.wheel.name), dist.wheel.as_uri())
+                built.append(WheelSource(file, "path"))
+                if item.source is not None:
+                    direct = direct_url_of(dist)
+                    if direct is not None:
+                        source_urls[item.name] = direct
+            ready += await preparer.prepare_all(built)
         else:
             ready = []
-    direct_urls = {p.source.name: direct_url_json(p) for p in ready if p.source.kind != "registry"}
+    # A wheel URL records its own URL; a built source its source; a wheel built from a registry
+    # sdist nothing (it counts as installed from the registry).
+    wheel_urls = {item.name for item in needed if item.wheel is not None}
+    direct_urls = {p.source.name: direct_url_json(p) for p in ready if p.source.name in wheel_urls}
+    direct_urls.update(source_urls)
     return Fetched(
         versions,
         {p.source.name: p for p in ready},
         direct_urls,
         sum(1 for p in ready if not p.from_cache),
     )
+
+
+def _source_preparer(
+    cache: Cache,
+    client: RegistryClient,
+    options: SyncOptions,
+    interpreter: Interpreter,
+    settings: SelectorSettings,
+) -> SourcePreparer:
+    """Builds for this run: in isolated environments made by puffin, or with
+    --no-build-isolation in the target environment itself."""
+    if options.no_build:
+        raise BuildForbidden("building from source is forbidden by --no-build")
+    loop = asyncio.get_running_loop()
+    if options.no_build_isolation:
+        builder = SourceBuilder(cache, environments=None, python=interpreter.executable)
+    else:
+        from puffin.commands.build_env import BuildEnvironments
+
+        environments = BuildEnvironments(cache, interpreter, client, loop, settings)
+        builder = SourceBuilder(cache, environments=environments)
+    return SourcePreparer(
+        cache, builder, client, loop, offline=options.offline, refresh=options.refresh
+    )
+
+
+def build_source_metadata(
+    sources: Mapping[RequirementLine, tuple[DirectSource, str]],
+    options: SyncOptions,
+    cache: Cache,
+    requirements: RequirementsTxt,
+    interpreter: Interpreter,
+) -> dict[RequirementLine, SourceDist]:
+    """Build the metadata of sources never built before (to learn their names), all at once."""
+
+    async def run() -> dict[RequirementLine, SourceDist]:
+        settings = selector_settings(options, requirements, interpreter)
+        indexes = index_settings(options.index, requirements)
+        async with RegistryClient(
+            cache=cache, indexes=indexes, offline=options.offline, refresh=options.refresh
+        ) as client:
+            preparer = _source_preparer(cache, client, options, interpreter, settings)
+            lines = list(sources)
+            dists = await asyncio.gather(
+                *(asyncio.to_thread(preparer.metadata, *sources[line]) for line in lines)
+            )
+        return dict(zip(lines, dists, strict=True))
+
+    return asyncio.run(run())

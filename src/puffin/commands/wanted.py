@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from packaging.specifiers import SpecifierSet
@@ -16,6 +17,9 @@ from puffin.hashes import HashDigest
 from puffin.names import PackageName
 from puffin.requirements_txt import RequirementLine
 
+if TYPE_CHECKING:
+    from puffin.dist_types import DirectSource
+
 
 @dataclass(frozen=True)
 class Wanted:
@@ -23,16 +27,23 @@ class Wanted:
 
     name: PackageName
     specifier: SpecifierSet  # for registry requirements; empty for direct references
-    url: str | None  # a direct wheel URL (https:// or file://), None for the registry
-    wheel: WheelFilename | None  # parsed from the URL for direct references
+    url: str | None  # a direct reference's URL (https://, file://, git+...), None: registry
+    wheel: WheelFilename | None  # parsed from the URL when it names a wheel
     hashes: tuple[HashDigest, ...]
     origin: str  # "-r requirements.txt (line 3)", for messages
+    source: DirectSource | None = None  # a source to build (not a wheel), git commit resolved
+    built_version: Version | None = None  # the version its metadata says, once known
+    editable: bool = False
+    given: str | None = None  # the source as the user wrote it (`./pkg`), for messages
 
     @property
     def pinned_version(self) -> Version | None:
-        """The version this line demands exactly, if it does (`==1.0`, or a wheel URL)."""
+        """The version this line demands exactly, if it does (`==1.0`, a wheel URL, or the
+        metadata of a source built before)."""
         if self.wheel is not None:
             return self.wheel.version
+        if self.source is not None:
+            return self.built_version
         specs = list(self.specifier)
         if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
             try:
@@ -48,8 +59,14 @@ def wanted_set(
     environment: Mapping[str, str],
     *,
     require_hashes: bool,
+    sources: Mapping[RequirementLine, Wanted] | None = None,
 ) -> list[Wanted]:
-    """Apply markers and constraints and merge duplicate lines; raise on what cannot be synced."""
+    """Apply markers and constraints and merge duplicate lines; raise on what cannot be synced.
+
+    `sources` holds the lines naming a source to build, already made Wanted (named and, when
+    known, versioned) by `direct.py`; every other line is converted here.
+    """
+    sources = sources or {}
     applicable = [line for line in requirements if line.applies_to(environment)]
     constraint_specs: dict[PackageName, SpecifierSet] = {}
     for line in constraints:
@@ -59,7 +76,7 @@ def wanted_set(
             )
     merged: dict[PackageName, Wanted] = {}
     for line in applicable:
-        wanted = _wanted_from_line(line)
+        wanted = sources[line] if line in sources else _wanted_from_line(line)
         if wanted.name in constraint_specs and wanted.url is None:
             wanted = _replace_specifier(wanted, wanted.specifier & constraint_specs[wanted.name])
         previous = merged.get(wanted.name)
@@ -71,13 +88,11 @@ def wanted_set(
                 f"Conflicting requirements for {wanted.name}: {previous.origin} and {wanted.origin}"
                 " name different sources"
             )
-        merged[wanted.name] = Wanted(
-            wanted.name,
-            previous.specifier & wanted.specifier,
-            wanted.url,
-            wanted.wheel,
-            previous.hashes + tuple(h for h in wanted.hashes if h not in previous.hashes),
-            previous.origin,
+        merged[wanted.name] = replace(
+            wanted,
+            specifier=previous.specifier & wanted.specifier,
+            hashes=previous.hashes + tuple(h for h in wanted.hashes if h not in previous.hashes),
+            origin=previous.origin,
         )
     result = sorted(merged.values(), key=lambda w: w.name)
     if require_hashes:
@@ -85,27 +100,34 @@ def wanted_set(
     return result
 
 
+def needs_build(line: RequirementLine) -> bool:
+    """Whether a line names something other than the registry or a wheel file."""
+    if line.url is None:
+        return False
+    if line.editable or line.url.startswith(("git+", "hg+", "svn+", "bzr+")):
+        return True
+    return not line.url.partition("#")[0].partition("?")[0].endswith(".whl")
+
+
 def _replace_specifier(wanted: Wanted, specifier: SpecifierSet) -> Wanted:
-    return Wanted(wanted.name, specifier, wanted.url, wanted.wheel, wanted.hashes, wanted.origin)
+    return replace(wanted, specifier=specifier)
 
 
 def _wanted_from_line(line: RequirementLine) -> Wanted:
     origin = str(line.origin)
     shown = line.given or line.url or str(line.name)
-    if line.editable:
-        raise UnsupportedSource(
-            f"Cannot install editable {shown} ({origin}): building from source is not supported yet"
-        )
     if line.url is None:
         if line.name is None:  # pragma: no cover - the parser names every registry requirement
             raise UsageError(f"Requirement without a name ({origin})")
         return Wanted(line.name, line.specifier, None, None, line.hashes, origin)
     filename = unquote(PurePosixPath(urlsplit(line.url).path).name)
-    if line.url.startswith(("git+", "hg+", "svn+", "bzr+")) or not filename.endswith(".whl"):
-        raise UnsupportedSource(
-            f"Cannot install {shown} ({origin}): it needs a build from source, "
-            "which is not supported yet; only wheels can be installed"
-        )
+    if (
+        line.editable
+        or line.url.startswith(("git+", "hg+", "svn+", "bzr+"))
+        or not (filename.endswith(".whl"))
+    ):
+        # pragma: no cover - pip_sync hands every line naming a source to build in `sources`
+        raise UnsupportedSource(f"Cannot install {shown} ({origin}): it needs a build")
     try:
         wheel = WheelFilename.parse(filename)
     except ValueError as error:

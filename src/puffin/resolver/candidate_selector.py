@@ -253,7 +253,9 @@ def explain(
             f", but the target is Python {python_version}"
         ),
         Rejection.INCOMPATIBLE_TAGS: f"{pin} has no wheel compatible with this interpreter",
-        Rejection.SDIST_FORBIDDEN: f"{pin} offers only files forbidden by --only-binary",
+        Rejection.SDIST_FORBIDDEN: (
+            f"{pin} has only a source distribution, which --only-binary or --no-build rules out"
+        ),
         Rejection.WHEEL_FORBIDDEN: f"{pin} offers only wheels, forbidden by --no-binary",
         Rejection.UPLOADED_AFTER_CUTOFF: f"{pin} was uploaded after the --exclude-newer date",
         Rejection.NO_UPLOAD_TIME: (
