@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -284,3 +285,24 @@ def test_exclude_newer_resolution_and_prerelease_options(
     bad = compile_(index, tmp_path, "--exclude-newer", "yesterday", "-o", "-")
     assert bad.returncode == 2
     assert bad.stderr.startswith("error: ")
+
+
+def test_a_warm_resolve_asks_for_the_pages_of_the_previous_graph_at_once(
+    index: PackageIndex, tmp_path: Path
+) -> None:
+    """With METADATA cached, the pages of a-b-c-d-e are requested together, not one level of
+    the chain per round trip: five slow pages cost about one delay, not five."""
+    chain = ["a", "b", "c", "d", "e"]
+    for name, dependency in zip(chain, [*chain[1:], None], strict=True):
+        index.add_wheel(name, "1.0", requires_dist=[dependency] if dependency else [])
+    (tmp_path / "requirements.in").write_text("a\n")
+    index.max_age = None  # pages must be asked for again, as PyPI's are
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    first = compile_(index, tmp_path, *cache, "-o", "-", "--no-header", "--no-annotate")
+    assert first.returncode == 0, first.stderr
+    index.delay("/simple/", 0.5)
+    started = time.perf_counter()
+    second = compile_(index, tmp_path, *cache, "-o", "-", "--no-header", "--no-annotate")
+    elapsed = time.perf_counter() - started
+    assert second.stdout == first.stdout
+    assert elapsed < 2.0, f"five chained 0.5 s pages took {elapsed:.2f} s"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 from collections.abc import Awaitable, Callable, Hashable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -207,6 +208,33 @@ class RegistryClient:
         for listing in flat:
             project.add_files(listing.get(name, ()))
         return project
+
+    def cached_wheels(self, name: PackageName) -> list[tuple[WheelFilename, Path]]:
+        """Wheels of `name` from the first index whose METADATA the disk cache holds; no
+        request, no check that the index still offers them (look-ahead only: a warm resolve
+        walks the previous run's dependency graph to ask for every page at once, instead of
+        one level of the graph per round trip)."""
+        from puffin.cache import CacheBucket
+        from puffin.cache.cache import index_key
+
+        if not self._index_urls or is_file_url(self._index_urls[0]):
+            return []
+        bucket = self.cache.bucket(CacheBucket.WHEEL_METADATA)
+        directory = bucket / index_key(self._index_urls[0]) / name
+        try:
+            entries = os.listdir(directory)
+        except OSError:
+            return []
+        found = []
+        for entry in entries:
+            if not entry.endswith(".json"):
+                continue
+            try:
+                wheel = WheelFilename.parse(entry.removesuffix(".json") + ".whl")
+            except ValueError:
+                continue
+            found.append((wheel, directory / entry))
+        return found
 
     async def _first_index(
         self, name: PackageName
