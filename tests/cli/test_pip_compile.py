@@ -247,19 +247,6 @@ def test_hashes_cover_every_file_of_the_pinned_version(index: PackageIndex, tmp_
     )
 
 
-def test_a_url_requirement_is_refused_clearly(index: PackageIndex, tmp_path: Path) -> None:
-    (tmp_path / "requirements.in").write_text("alpha @ https://example.invalid/alpha-1.0.tar.gz\n")
-
-    result = compile_(index, tmp_path, "requirements.in")
-
-    assert result.returncode == 1
-    assert result.stderr == (
-        "error: https://example.invalid/alpha-1.0.tar.gz (-r requirements.in (line 1)):"
-        " pip-compile resolves only registry requirements so far; URLs, paths and editables"
-        " are not supported yet\n"
-    )
-
-
 def test_exclude_newer_resolution_and_prerelease_options(
     index: PackageIndex, tmp_path: Path
 ) -> None:

@@ -233,7 +233,7 @@ def test_a_build_requirement_with_only_an_sdist_is_not_built(
         environment_for(index.url, cache, base, ["backend"])
     assert str(raised.value) == (
         "Cannot install the build requirements (backend): Because backend==1.0 is unavailable "
-        "(it has no wheel, and building its source distribution is not supported yet) and you "
+        "(it has no wheel, and build requirements are installed from wheels only) and you "
         "require backend, no solution is possible."
     )
 

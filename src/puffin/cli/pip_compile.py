@@ -71,6 +71,11 @@ _NOT_IN_HEADER = frozenset({"python", "quiet", "verbose", "cache_dir", "no_cache
 )
 @click.option("--no-build", is_flag=True, help="Never build from source (--only-binary :all:).")
 @click.option(
+    "--no-build-isolation",
+    is_flag=True,
+    help="Build sources with the target interpreter's own packages, installing nothing.",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["requirements.txt", "pylock.toml"]),
@@ -131,6 +136,7 @@ def pip_compile_command(src_files: tuple[str, ...], **options: Any) -> None:
         no_binary=tuple(options["no_binary"]),
         only_binary=tuple(options["only_binary"]),
         no_build=options["no_build"],
+        no_build_isolation=options["no_build_isolation"],
         format=OutputFormat(options["output_format"]),
         python=options["python"],
         python_version=options["python_version"],

@@ -207,7 +207,13 @@ class BuildEnvironments:
             ) from None
         try:
             provider = PythonProvider(
-                self._client, self._loop, self._settings, self._base.markers, roots
+                self._client,
+                self._loop,
+                self._settings,
+                self._base.markers,
+                roots,
+                # No recursion: a build requirement that needs a build itself is an error.
+                sdist_refusal="build requirements are installed from wheels only",
             )
             versions = pinned_versions(solve_in_this_thread(provider))
         except (NoSolution, ConflictingRequirements) as error:

@@ -21,13 +21,15 @@ from puffin.cache import Cache
 from puffin.cache.cache import index_key
 from puffin.commands.source_build import BuiltSource, SourceBuilder, local_stamp
 from puffin.dist_types import ArchiveKind, File, GitSource, PathSource, UrlSource
-from puffin.errors import BuildError
+from puffin.errors import BuildError, BuildForbidden
 from puffin.names import PackageName, normalize_name
 from puffin.resolver.core_metadata import header_fields
 
 if TYPE_CHECKING:
     from puffin.client.registry import RegistryClient
     from puffin.dist_types import DirectSource
+    from puffin.interpreter import Interpreter
+    from puffin.resolver.candidate_selector import SelectorSettings
 
 T = TypeVar("T")
 
@@ -204,3 +206,29 @@ def _dist(built: BuiltSource, source: DirectSource | File, label: str) -> Source
             f"The metadata built from {label} has an invalid Version {versions[0]!r}"
         ) from None
     return SourceDist(normalize_name(names[0]), version, built.metadata, source, built.wheel)
+
+
+def make_preparer(
+    cache: Cache,
+    client: RegistryClient,
+    interpreter: Interpreter,
+    settings: SelectorSettings,
+    *,
+    no_build: bool,
+    no_build_isolation: bool,
+    offline: bool,
+    refresh: bool,
+) -> SourcePreparer:
+    """The builds of one run (call on the event loop): in isolated environments made by
+    puffin for `interpreter`, or with --no-build-isolation in `interpreter` itself."""
+    if no_build:
+        raise BuildForbidden("building from source is forbidden by --no-build")
+    loop = asyncio.get_running_loop()
+    if no_build_isolation:
+        builder = SourceBuilder(cache, environments=None, python=interpreter.executable)
+    else:
+        from puffin.commands.build_env import BuildEnvironments
+
+        environments = BuildEnvironments(cache, interpreter, client, loop, settings)
+        builder = SourceBuilder(cache, environments=environments)
+    return SourcePreparer(cache, builder, client, loop, offline=offline, refresh=refresh)

@@ -14,8 +14,8 @@ import enum
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from packaging.version import InvalidVersion, Version
 
 from puffin.cache import Cache, CacheBucket
 from puffin.client.registry import IndexSettings, RegistryClient
+from puffin.commands.direct_sources import SourcePreparer, make_preparer
 from puffin.commands.pip_sync_options import IndexOptions
 from puffin.commands.sync_fetch import index_settings
 from puffin.compile_output import (
@@ -34,7 +35,7 @@ from puffin.compile_output import (
     redact_url_credentials,
 )
 from puffin.dist_types import File
-from puffin.errors import InterpreterError, UnsupportedSource, UsageError
+from puffin.errors import BuildForbidden, InterpreterError, UsageError
 from puffin.filenames import WheelFilename
 from puffin.fs import atomic_write_bytes
 from puffin.hashes import HashAlgorithm
@@ -58,6 +59,7 @@ from puffin.resolver.pubgrub import solve
 from puffin.resolver.python_provider import (
     ROOT,
     ROOT_VERSION,
+    DirectPackage,
     Package,
     PythonPackage,
     PythonProvider,
@@ -83,7 +85,8 @@ class CompileOptions:
     all_extras: bool = False
     no_binary: tuple[str, ...] = ()
     only_binary: tuple[str, ...] = ()
-    no_build: bool = False  # the same as --only-binary :all:
+    no_build: bool = False  # the same as --only-binary :all:, and no source trees either
+    no_build_isolation: bool = False
     format: OutputFormat = OutputFormat.REQUIREMENTS_TXT
     python: str | None = None
     python_version: str | None = None  # resolve for this CPython instead (`3.12`, `3.12.4`)
@@ -169,7 +172,17 @@ def pip_compile(
     ]
     indexes = index_settings(options.index, requirements)
     entries, locked = asyncio.run(
-        _resolve(options, cache, requirements, target, primary, constraints, overrides, preferences)
+        _resolve(
+            options,
+            cache,
+            requirements,
+            target,
+            primary,
+            constraints,
+            overrides,
+            preferences,
+            interpreter,
+        )
     )
     if options.format is OutputFormat.PYLOCK_TOML:
         from puffin.pylock_output import format_pylock
@@ -261,15 +274,81 @@ def _existing_pins(
 
 
 def _root_requirements(lines: Sequence[RequirementLine]) -> list[RootRequirement]:
+    """Every primary line as a root requirement; a source's line (named by now) admits any
+    version, since the provider offers only the one its build gave."""
     roots = []
     for line in lines:
-        if line.name is None or line.url is not None or line.editable:
-            raise UnsupportedSource(
-                f"{line.given or line.url} ({line.origin}): pip-compile resolves only registry"
-                " requirements so far; URLs, paths and editables are not supported yet"
-            )
-        roots.append(RootRequirement(line.name, line.extras, line.specifier))
+        assert line.name is not None
+        specifier = line.specifier if line.url is None else SpecifierSet()
+        roots.append(RootRequirement(line.name, line.extras, specifier))
     return roots
+
+
+@dataclass(frozen=True)
+class _Sourced:
+    """A primary line naming a source: its name and version from the build, and the text
+    pip-compile writes for it."""
+
+    name: PackageName
+    package: DirectPackage
+    requirement: str  # `name @ url` or `-e path` (without extras)
+
+
+async def _build_sources(
+    lines: Sequence[RequirementLine],
+    client: RegistryClient,
+    preparer: Callable[[], SourcePreparer],
+    *,
+    no_build: bool,
+) -> dict[RequirementLine, _Sourced]:
+    """Read the metadata of every line that names a source: a wheel's from the wheel (by
+    range requests), anything else's by building it (all builds at once, in threads)."""
+    from puffin.commands.sync_sources import label_of, parse_line_source
+    from puffin.dist_types import ArchiveKind, PathSource, UrlSource
+
+    async def one(line: RequirementLine) -> _Sourced:
+        source = parse_line_source(line)
+        wheel_url = None
+        if isinstance(source, UrlSource) and source.kind is ArchiveKind.WHEEL:
+            wheel_url = source.url
+        elif isinstance(source, PathSource) and source.path.name.endswith(".whl"):
+            wheel_url = source.path.as_uri()
+        if wheel_url is not None:
+            wheel = WheelFilename.parse(wheel_url.rsplit("/", 1)[-1])
+            metadata = await client.wheel_metadata(File.known_by_url(wheel, wheel_url))
+            name, version = wheel.name, wheel.version
+        else:
+            if no_build:
+                raise BuildForbidden(
+                    f"Cannot use {label_of(line)} ({line.origin}): it needs a build, which"
+                    " --no-build forbids"
+                )
+            prepared = preparer()
+            source = await asyncio.to_thread(prepared.resolve, source)
+            dist = await asyncio.to_thread(prepared.metadata, source, label_of(line))
+            name, version, metadata = dist.name, dist.version, dist.metadata
+        if line.name is not None and line.name != name:
+            raise UsageError(
+                f"{label_of(line)} ({line.origin}) is a project named {name},"
+                f" but the line names {line.name}"
+            )
+        text = source.requirement_text(name)
+        return _Sourced(name, DirectPackage(version, metadata), text)
+
+    built = await asyncio.gather(*(one(line) for line in lines))
+    return dict(zip(lines, built, strict=True))
+
+
+def _pinned(
+    name: PackageName, version: Version, sourced: Mapping[PackageName, _Sourced]
+) -> tuple[str | None, str | None, str | None]:
+    """What pins `name`: (version, url, editable), exactly one of them set."""
+    found = sourced.get(name)
+    if found is None:
+        return str(version), None, None
+    if found.requirement.startswith("-e "):
+        return None, None, found.requirement.removeprefix("-e ")
+    return None, found.requirement.partition(" @ ")[2], None
 
 
 async def _resolve(
@@ -281,6 +360,7 @@ async def _resolve(
     constraints: Sequence[RequirementLine],
     overrides: Sequence[RequirementLine],
     preferences: Mapping[PackageName, Version],
+    interpreter: Interpreter,
 ) -> tuple[list[PinnedEntry], list[LockedPackage]]:
     policy = requirements.binary_policy.then(_binary_policy(options))
     settings = SelectorSettings.from_tags(
@@ -297,6 +377,40 @@ async def _resolve(
     # Asking for upgrades means asking for releases newer than a cached page may list.
     refresh = options.upgrade or options.upgrade_packages
     async with RegistryClient(cache=cache, indexes=indexes, refresh=refresh) as client:
+        made: list[SourcePreparer] = []
+
+        def preparer() -> SourcePreparer:
+            if not made:
+                made.append(
+                    make_preparer(
+                        cache,
+                        client,
+                        interpreter,
+                        settings,
+                        no_build=options.no_build,
+                        no_build_isolation=options.no_build_isolation,
+                        offline=False,
+                        refresh=bool(refresh),
+                    )
+                )
+            return made[0]
+
+        sourced_lines = await _build_sources(
+            [line for line in primary if line.url is not None],
+            client,
+            preparer,
+            no_build=options.no_build,
+        )
+        primary = [
+            replace(line, name=sourced_lines[line].name) if line in sourced_lines else line
+            for line in primary
+        ]
+        sourced = {found.name: found for found in sourced_lines.values()}
+
+        async def sdist_metadata(file: File) -> bytes:
+            dist = await asyncio.to_thread(preparer().sdist, file, want_wheel=False)
+            return dist.metadata
+
         provider = PythonProvider(
             client,
             asyncio.get_running_loop(),
@@ -306,6 +420,8 @@ async def _resolve(
             constraints=_specifiers(constraints),
             overrides=_specifiers(overrides),
             preferences=preferences,
+            direct={name: found.package for name, found in sourced.items()},
+            sdist_metadata=None if options.no_build else sdist_metadata,
         )
         try:
             solution = await asyncio.to_thread(solve, ROOT, ROOT_VERSION, provider)
@@ -321,6 +437,8 @@ async def _resolve(
         for name, version in versions.items():
             if not options.generate_hashes and options.format is OutputFormat.REQUIREMENTS_TXT:
                 break
+            if name in sourced:
+                continue  # a source's hashes are not the index's (pip-compile omits them)
             project = await client.project(name)
             files = [
                 file
@@ -339,17 +457,22 @@ async def _resolve(
             )
             locked.append(_locked(name, version, files, settings))
     via = _annotations(provider, solution, primary, constraints)
-    entries = [
-        PinnedEntry(
-            name=name,
-            version=str(version),
-            extras=_extras(name, primary),
-            marker=_marker(name, primary),
-            hashes=hashes.get(name, ()),
-            via=tuple(sorted(via.get(name, ()))),
+    entries = []
+    for name, version in sorted(versions.items()):
+        pinned_version, url, editable = _pinned(name, version, sourced)
+        entries.append(
+            PinnedEntry(
+                name=name,
+                version=pinned_version,
+                url=url,
+                editable=editable,
+                extras=_extras(name, primary),
+                marker=_marker(name, primary),
+                hashes=hashes.get(name, ()),
+                via=tuple(sorted(via.get(name, ()))),
+                hashable=name not in sourced,
+            )
         )
-        for name, version in sorted(versions.items())
-    ]
     return entries, locked
 
 

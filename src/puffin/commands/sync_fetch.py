@@ -13,9 +13,8 @@ from packaging.version import Version
 
 from puffin.cache import Cache
 from puffin.client.registry import IndexSettings, RegistryClient
-from puffin.commands.direct_sources import SourceDist, SourcePreparer
+from puffin.commands.direct_sources import SourceDist, SourcePreparer, make_preparer
 from puffin.commands.pip_sync_options import DEFAULT_INDEX_URL, IndexOptions, SyncOptions
-from puffin.commands.source_build import SourceBuilder
 from puffin.commands.sync_sources import direct_url_of
 from puffin.commands.wanted import Wanted
 from puffin.dist_types import DirectSource, File
@@ -190,6 +189,11 @@ async def fetch_wheels(
         for item in needed:
             if item.source is None or not prepare:
                 continue
+            if options.no_build:
+                raise BuildForbidden(
+                    f"Cannot install {item.name} ({item.given or item.url}, {item.origin}):"
+                    " it needs a build, which --no-build forbids"
+                )
             prepper = prepper or _source_preparer(cache, client, options, interpreter, settings)
             label = f"{item.name} ({item.given or item.url})"
             builds.append(
@@ -232,20 +236,15 @@ def _source_preparer(
     interpreter: Interpreter,
     settings: SelectorSettings,
 ) -> SourcePreparer:
-    """Builds for this run: in isolated environments made by puffin, or with
-    --no-build-isolation in the target environment itself."""
-    if options.no_build:
-        raise BuildForbidden("building from source is forbidden by --no-build")
-    loop = asyncio.get_running_loop()
-    if options.no_build_isolation:
-        builder = SourceBuilder(cache, environments=None, python=interpreter.executable)
-    else:
-        from puffin.commands.build_env import BuildEnvironments
-
-        environments = BuildEnvironments(cache, interpreter, client, loop, settings)
-        builder = SourceBuilder(cache, environments=environments)
-    return SourcePreparer(
-        cache, builder, client, loop, offline=options.offline, refresh=options.refresh
+    return make_preparer(
+        cache,
+        client,
+        interpreter,
+        settings,
+        no_build=options.no_build,
+        no_build_isolation=options.no_build_isolation,
+        offline=options.offline,
+        refresh=options.refresh,
     )
 
 

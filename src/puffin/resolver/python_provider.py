@@ -12,7 +12,7 @@ import builtins
 import dataclasses
 import itertools
 import logging
-from collections.abc import Coroutine, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -78,6 +78,14 @@ Package = PythonPackage | RootPackage
 
 
 @dataclass(frozen=True)
+class DirectPackage:
+    """A project the input names by its source: the version and METADATA its build gave."""
+
+    version: Version
+    metadata: bytes
+
+
+@dataclass(frozen=True)
 class RootRequirement:
     """One registry requirement of the input files, its marker already found true."""
 
@@ -101,15 +109,25 @@ class PythonProvider:
         constraints: Mapping[PackageName, SpecifierSet] | None = None,
         overrides: Mapping[PackageName, SpecifierSet] | None = None,
         preferences: Mapping[PackageName, Version] | None = None,
+        direct: Mapping[PackageName, DirectPackage] | None = None,
+        sdist_metadata: Callable[[File], Awaitable[bytes]] | None = None,
+        sdist_refusal: str = "building its source distribution is not supported yet",
     ) -> None:
         self.client = client
         self.loop = loop
         # Files are filtered by version here; the selector only judges one version's files.
-        # Sdists are not built yet: the user's rule only words the reason (unusable.py).
+        # Sdists are used when a builder reads their metadata (`sdist_metadata`); without
+        # one the user's rule only words the reason (unusable.py).
+        self.sdist_metadata = sdist_metadata
         self.settings = dataclasses.replace(
-            settings, allow_prereleases=True, allows_sdist=lambda name: False
+            settings,
+            allow_prereleases=True,
+            allows_sdist=settings.allows_sdist if sdist_metadata else lambda name: False,
         )
         self.user_allows_sdist = settings.allows_sdist
+        self.sdist_refusal = sdist_refusal
+        # Projects given as a source (a path, git, a URL): one version, metadata known.
+        self.sources = dict(direct or {})
         # Listed versions that cannot be used, with the reason the report gives.
         self.unusable: dict[tuple[PackageName, Version], str] = {}
         self.prerelease = (
@@ -156,7 +174,7 @@ class PythonProvider:
 
     def span(self, package: Package, version: Version) -> VersionRange:
         """From `version` up to the next version the index lists (see pubgrub/spans.py)."""
-        if isinstance(package, RootPackage):
+        if isinstance(package, RootPackage) or package.name in self.sources:
             return VersionRange.singleton(version)
         key = (package.name, version)
         found = self._spans.get(key)
@@ -208,6 +226,9 @@ class PythonProvider:
     ) -> Version | None:
         """The best candidate in range; `by_solver` when the solver asks (not the look-ahead),
         so that only the solver moving to another version counts as backtracking."""
+        direct = self.sources.get(name)
+        if direct is not None:  # a source the user named: that version or nothing
+            return direct.version if range.contains(direct.version, prereleases=True) else None
         project = await self.client.project(name)
         constraint = self.constraints.get(name)
         if constraint is not None:
@@ -228,6 +249,7 @@ class PythonProvider:
                     self.settings.python_version,
                     self.user_allows_sdist,
                     yanked_reason=yanked[0] if yanked else None,
+                    sdist_refusal=self.sdist_refusal,
                 )
                 return version
             self.files[(name, version)] = result.file
@@ -356,6 +378,9 @@ class PythonProvider:
         self, package: PythonPackage, version: Version
     ) -> dict[Package, VersionRange] | Unavailable:
         key = (package.name, version)
+        direct = self.sources.get(package.name)
+        if direct is not None:
+            return await self._direct_dependencies(package, version, direct)
         # An extra decided before its base: choose it the same way.
         known = key in self.files or key in self.unusable
         if not known and await self._choose(package.name, VersionRange.singleton(version)) is None:
@@ -363,10 +388,15 @@ class PythonProvider:
         reason = self.unusable.get(key)
         if reason is not None:
             return Unavailable(reason)
-        try:
-            metadata = await self.client.wheel_metadata(self.files[key])
-        except PuffinError as error:
-            return Unavailable(f"its metadata could not be read: {error}")
+        file = self.files[key]
+        if file.is_sdist and self.sdist_metadata is not None:
+            # A build failure ends the resolution: its output is the user's next step.
+            metadata = await self.sdist_metadata(file)
+        else:
+            try:
+                metadata = await self.client.wheel_metadata(file)
+            except PuffinError as error:
+                return Unavailable(f"its metadata could not be read: {error}")
         core = read_core_metadata(metadata)
         if isinstance(core, Unavailable):
             return core
@@ -375,6 +405,22 @@ class PythonProvider:
             target, prereleases=True
         ):
             # The index page may not say it (PEP 503 makes data-requires-python optional).
+            return Unavailable(requires_python_reason(str(core.requires_python), target))
+        dependencies = self._edges(package, version, core.requires_dist)
+        self.dependencies[(package, version)] = dependencies
+        await self._prefetch_new(dependencies)
+        return dependencies
+
+    async def _direct_dependencies(
+        self, package: PythonPackage, version: Version, direct: DirectPackage
+    ) -> dict[Package, VersionRange] | Unavailable:
+        core = read_core_metadata(direct.metadata)
+        if isinstance(core, Unavailable):
+            return core
+        target = self.settings.python_version
+        if core.requires_python is not None and not core.requires_python.contains(
+            target, prereleases=True
+        ):
             return Unavailable(requires_python_reason(str(core.requires_python), target))
         dependencies = self._edges(package, version, core.requires_dist)
         self.dependencies[(package, version)] = dependencies

@@ -33,6 +33,7 @@ def rejection_reason(
     user_allows_sdist: Callable[[PackageName], bool],
     *,
     yanked_reason: str | None = None,
+    sdist_refusal: str = "building its source distribution is not supported yet",
 ) -> str:
     """The reasons every file of `version` was turned down, joined into one clause."""
     found = result.rejections.get(version, ())
@@ -55,9 +56,9 @@ def rejection_reason(
             parts.append(f"--no-binary {name} rules out its wheels")
         elif rejection is Rejection.SDIST_FORBIDDEN:
             parts.append(
-                "building its source distribution is not supported yet"
+                sdist_refusal
                 if user_allows_sdist(name)
-                else "--only-binary rules out its source distribution"
+                else "--only-binary or --no-build rules out its source distribution"
             )
     wheel_reasons = {Rejection.INCOMPATIBLE_TAGS, Rejection.WHEEL_FORBIDDEN}
     if Rejection.SDIST_FORBIDDEN in found and not wheel_reasons & set(found):
