@@ -548,10 +548,17 @@ class PythonProvider:
         try:
             version = await self._choose(name, range)
             file = None if version is None else self.files.get((name, version))
-            if file is not None:
-                await self.client.wheel_metadata(file)
+            if file is None or not file.is_wheel:
+                return
+            metadata = await self.client.wheel_metadata(file)
         except Exception as error:  # the solver's own request repeats the work and reports it
             logger.debug("Prefetching %s failed: %s", name, error)
+            return
+        # Go on down the graph without waiting for the solver to reach this package: a cold
+        # resolve's requests then overlap across levels instead of one level per solver step.
+        core = read_core_metadata(metadata)
+        if isinstance(core, CoreMetadata) and version is not None:
+            await self._prefetch_new(self._edges(PythonPackage(name), version, core.requires_dist))
 
 
 def _cached_requirements(path: Path) -> CoreMetadata | None:
