@@ -177,3 +177,27 @@ def test_a_failing_build_shows_the_backend_output_and_names_the_project(
     assert "RuntimeError: no compiler found" in result.stderr
     assert "Traceback" not in result.stderr.split("Backend output:")[0]
     assert installed(venv) == {}
+
+
+def test_an_archive_url_not_named_like_an_sdist_is_built(
+    index: PackageIndex, venv: Path, tmp_path: Path
+) -> None:
+    """GitHub's `.../archive/master.zip`: the format is told from the content."""
+    import zipfile
+
+    tree = write_tiny_project(tmp_path / "tiny-master")
+    archive = tmp_path / "master.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in sorted(tree.rglob("*")):
+            if path.is_file():
+                zipped.write(path, f"tiny-master/{path.relative_to(tree)}")
+    index.add(archive, project="tiny")
+    url = index.file_url("master.zip")
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text(f"tiny @ {url}\n")
+    result = sync(index, venv, reqs, tmp_path / "cache")
+    assert result.returncode == 0, result.stderr
+    assert installed(venv) == {"tiny": "1.0"}
+    assert direct_url(venv, "tiny-1.0.dist-info") == {"url": url, "archive_info": {}}
+    again = sync(index, venv, reqs, tmp_path / "cache")
+    assert timing(again.stderr) == "Audited 1 package in <t>\n"
