@@ -8,6 +8,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +84,29 @@ class Cache:
     def temp_dir(self) -> contextlib.AbstractContextManager[Path]:
         """A scratch directory on the cache's file system, so finished work can be renamed in."""
         return temp_dir_in(self.root / ".tmp")
+
+    def shared_lock(
+        self, on_wait: Callable[[], None] | None = None
+    ) -> contextlib.AbstractContextManager[None]:
+        """Hold the root lock shared: every command that reads or adds entries takes it, so
+        `clean` and `prune` never delete under a running command (POSIX `flock`, see lock.py).
+
+        `on_wait` is called once when an exclusive holder keeps this waiting ~0.2 s.
+        """
+        from puffin.cache.lock import LockMode, hold_root_lock
+
+        return hold_root_lock(self.root, LockMode.SHARED, on_wait)
+
+    def exclusive_lock(
+        self, on_wait: Callable[[], None] | None = None
+    ) -> contextlib.AbstractContextManager[None]:
+        """Hold the root lock alone (for `clean` and `prune`), after every shared holder left.
+
+        `on_wait` is called once when another process keeps this waiting ~0.2 s.
+        """
+        from puffin.cache.lock import LockMode, hold_root_lock
+
+        return hold_root_lock(self.root, LockMode.EXCLUSIVE, on_wait)
 
     def cleanup(self) -> None:
         """Remove a `--no-cache` temporary cache."""

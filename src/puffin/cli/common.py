@@ -77,3 +77,11 @@ def run_command(func: F) -> F:
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+WAITING_FOR_CACHE = "Waiting for another puffin process to release the cache"
+
+
+def announce_wait(printer: Printer) -> Callable[[], None]:
+    """The `on_wait` callback for Cache.shared_lock / exclusive_lock: says why we stall."""
+    return lambda: printer.info(WAITING_FOR_CACHE)

@@ -14,10 +14,13 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from puffin.cli.clean import cache_group, clean_command
     from puffin.cli.pip_compile import pip_compile_command
     from puffin.cli.pip_sync import pip_sync_command
     from puffin.cli.venv import venv_command
 
+    cli.add_command(cache_group)
+    cli.add_command(clean_command)
     cli.add_command(pip_compile_command)
     cli.add_command(pip_sync_command)
     cli.add_command(venv_command)

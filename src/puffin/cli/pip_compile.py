@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from puffin.cli.common import common_options, index_options, run_command
+from puffin.cli.common import announce_wait, common_options, index_options, run_command
 from puffin.cli.output import Printer, format_duration, plural
 
 # Options that shape how puffin runs, not what the file says: left out of the header.
@@ -166,7 +166,8 @@ def pip_compile_command(src_files: tuple[str, ...], **options: Any) -> None:
     cache = Cache.from_settings(options["cache_dir"], no_cache=options["no_cache"])
     try:
         cache.init()
-        result = pip_compile(compile_options, cache)
+        with cache.shared_lock(on_wait=announce_wait(printer)):
+            result = pip_compile(compile_options, cache)
     finally:
         cache.cleanup()
     for warning in result.warnings:

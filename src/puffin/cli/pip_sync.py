@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from puffin.cli.common import common_options, index_options, run_command
+from puffin.cli.common import announce_wait, common_options, index_options, run_command
 from puffin.cli.output import Printer, format_duration, plural
 from puffin.traits import SilentReporter
 
@@ -88,7 +88,8 @@ def pip_sync_command(src_files: tuple[str, ...], **options: Any) -> None:
     reporter = _reporter(options["quiet"])
     try:
         cache.init()
-        result = pip_sync(sync_options, cache, reporter)
+        with cache.shared_lock(on_wait=announce_wait(printer)):
+            result = pip_sync(sync_options, cache, reporter)
     finally:
         reporter.close()
         cache.cleanup()

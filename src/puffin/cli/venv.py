@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from puffin.cli.common import common_options, index_options, run_command
+from puffin.cli.common import announce_wait, common_options, index_options, run_command
 from puffin.cli.output import Printer
 
 
@@ -36,21 +36,22 @@ def venv_command(path: str, **options: Any) -> None:
     cache = Cache.from_settings(options["cache_dir"], no_cache=options["no_cache"])
     try:
         cache.init()
-        result = venv(
-            Path(path),
-            python=options["python"],
-            seed=options["seed"],
-            prompt=options["prompt"],
-            system_site_packages=options["system_site_packages"],
-            cache=cache,
-            reporter=SilentReporter(),
-            index=IndexOptions(
-                index_url=options["index_url"],
-                extra_index_urls=tuple(options["extra_index_url"]),
-                find_links=tuple(options["find_links"]),
-                no_index=options["no_index"],
-            ),
-        )
+        with cache.shared_lock(on_wait=announce_wait(printer)):
+            result = venv(
+                Path(path),
+                python=options["python"],
+                seed=options["seed"],
+                prompt=options["prompt"],
+                system_site_packages=options["system_site_packages"],
+                cache=cache,
+                reporter=SilentReporter(),
+                index=IndexOptions(
+                    index_url=options["index_url"],
+                    extra_index_urls=tuple(options["extra_index_url"]),
+                    find_links=tuple(options["find_links"]),
+                    no_index=options["no_index"],
+                ),
+            )
     finally:
         cache.cleanup()
     version = ".".join(str(part) for part in result.base.version)

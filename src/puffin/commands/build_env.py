@@ -28,6 +28,7 @@ from packaging.version import Version
 
 from puffin.cache import Cache, CacheBucket
 from puffin.cache.cache import digest
+from puffin.cache.prune import BUILD_ENVIRONMENT_COMPLETE
 from puffin.client.registry import RegistryClient
 from puffin.commands.sync_install import apply_changes
 from puffin.dist_types import File
@@ -53,7 +54,7 @@ from puffin.virtualenv import create_virtualenv
 
 T = TypeVar("T")
 
-COMPLETE_MARKER = ".complete"
+COMPLETE_MARKER = BUILD_ENVIRONMENT_COMPLETE  # written last: the environment is whole
 """Written last into an environment, holding its pins: without it the directory is a leftover."""
 
 
