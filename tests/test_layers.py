@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "compile_output": 1,
     "pyproject_input": 1,
     "pylock_output": 1,
+    "metadata_headers": 0,
     "target": 1,
     "traits": 1,
     "git": 1,

@@ -201,3 +201,29 @@ def test_an_archive_url_not_named_like_an_sdist_is_built(
     assert direct_url(venv, "tiny-1.0.dist-info") == {"url": url, "archive_info": {}}
     again = sync(index, venv, reqs, tmp_path / "cache")
     assert timing(again.stderr) == "Audited 1 package in <t>\n"
+
+
+def test_refresh_rebuilds_a_local_project_and_refresh_package_only_that_one(
+    index: PackageIndex, venv: Path, tmp_path: Path
+) -> None:
+    one = write_tiny_project(tmp_path / "one", "one")
+    two = write_tiny_project(tmp_path / "two", "two")
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("./one\n./two\n")
+    cache = tmp_path / "cache"
+    assert sync(index, venv, reqs, cache).returncode == 0
+    hooks_run(one), hooks_run(two)
+    assert timing(sync(index, venv, reqs, cache, "--refresh-package", "two").stderr) == (
+        "Audited 2 packages in <t>\n"
+    )
+    assert (hooks_run(one), hooks_run(two)) == (
+        [],
+        ["get_requires_for_build_wheel", "prepare_metadata_for_build_wheel"],
+    )
+    assert sync(index, venv, reqs, cache, "--refresh").returncode == 0
+    assert hooks_run(one) == hooks_run(two) == [
+        "get_requires_for_build_wheel",
+        "prepare_metadata_for_build_wheel",
+    ]
+    assert sync(index, venv, reqs, cache).returncode == 0
+    assert hooks_run(one) == hooks_run(two) == [], "the refreshed builds are the cache now"

@@ -15,14 +15,26 @@ def cli() -> None:
 
 def _register() -> None:
     from puffin.cli.clean import cache_group, clean_command
+    from puffin.cli.inspect import (
+        pip_check_command,
+        pip_freeze_command,
+        pip_list_command,
+        pip_show_command,
+        pip_tree_command,
+    )
     from puffin.cli.pip_compile import pip_compile_command
     from puffin.cli.pip_sync import pip_sync_command
     from puffin.cli.venv import venv_command
 
     cli.add_command(cache_group)
     cli.add_command(clean_command)
+    cli.add_command(pip_check_command)
     cli.add_command(pip_compile_command)
+    cli.add_command(pip_freeze_command)
+    cli.add_command(pip_list_command)
+    cli.add_command(pip_show_command)
     cli.add_command(pip_sync_command)
+    cli.add_command(pip_tree_command)
     cli.add_command(venv_command)
 
 

@@ -12,7 +12,9 @@ from puffin.cli.common import announce_wait, common_options, index_options, run_
 from puffin.cli.output import Printer, format_duration, plural
 
 # Options that shape how puffin runs, not what the file says: left out of the header.
-_NOT_IN_HEADER = frozenset({"python", "quiet", "verbose", "cache_dir", "no_cache"})
+_NOT_IN_HEADER = frozenset(
+    {"python", "quiet", "verbose", "cache_dir", "no_cache", "refresh", "refresh_package"}
+)
 
 
 @click.command("pip-compile")
@@ -50,6 +52,12 @@ _NOT_IN_HEADER = frozenset({"python", "quiet", "verbose", "cache_dir", "no_cache
 @click.option("-U", "--upgrade", is_flag=True, help="Ignore the pins of the existing output file.")
 @click.option(
     "-P", "--upgrade-package", multiple=True, help="Ignore the existing pin of this package."
+)
+@click.option(
+    "--refresh", is_flag=True, help="Revalidate cached index pages and rebuild local projects."
+)
+@click.option(
+    "--refresh-package", multiple=True, help="Refresh one package only (repeatable)."
 )
 @click.option("--generate-hashes", is_flag=True, help="Add the hashes of every file of a pin.")
 @click.option("--no-annotate", is_flag=True, help="Leave out the `# via` annotations.")
@@ -148,6 +156,8 @@ def pip_compile_command(src_files: tuple[str, ...], **options: Any) -> None:
             no_index=options["no_index"],
         ),
         upgrade=options["upgrade"],
+        refresh=options["refresh"],
+        refresh_packages=frozenset(normalize_name(n) for n in options["refresh_package"]),
         upgrade_packages=frozenset(normalize_name(n) for n in options["upgrade_package"]),
         generate_hashes=options["generate_hashes"],
         annotate=not options["no_annotate"],

@@ -28,7 +28,12 @@ def _link_modes() -> list[str]:
 )
 @index_options
 @click.option("--offline", is_flag=True, help="Use only cached data; no network access.")
-@click.option("--refresh", is_flag=True, help="Revalidate cached index pages.")
+@click.option(
+    "--refresh", is_flag=True, help="Revalidate cached index pages and rebuild local projects."
+)
+@click.option(
+    "--refresh-package", multiple=True, help="Refresh one package only (repeatable)."
+)
 @click.option("--link-mode", type=click.Choice(_link_modes()), help="How files get into the venv.")
 @click.option("--reinstall", is_flag=True, help="Reinstall every listed package.")
 @click.option("--reinstall-package", multiple=True, help="Reinstall this package (repeatable).")
@@ -72,6 +77,7 @@ def pip_sync_command(src_files: tuple[str, ...], **options: Any) -> None:
         ),
         offline=options["offline"],
         refresh=options["refresh"],
+        refresh_packages=frozenset(normalize_name(n) for n in options["refresh_package"]),
         link_mode=LinkMode(options["link_mode"]) if options["link_mode"] else None,
         reinstall=options["reinstall"],
         reinstall_packages=frozenset(normalize_name(n) for n in options["reinstall_package"]),

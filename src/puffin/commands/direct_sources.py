@@ -10,7 +10,9 @@ download or clone anything (a git *branch* is still asked for its current commit
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Coroutine
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -55,18 +57,27 @@ class SourcePreparer:
         loop: asyncio.AbstractEventLoop | None,
         *,
         offline: bool = False,
-        refresh: bool = False,
+        refresh: bool | AbstractSet[PackageName] = False,
     ) -> None:
         self.cache = cache
         self.builder = builder
         self.client = client
         self.loop = loop
         self.offline = offline
+        # --refresh (True) or --refresh-package (names): local projects are built anew once
+        # in this run, and git references fetched again.
         self.refresh = refresh
+        self._rebuilt: set[str] = set()
+        self._lock = threading.Lock()
 
     # -- direct sources ------------------------------------------------------------------
 
-    def resolve(self, source: DirectSource) -> DirectSource:
+    def refreshes(self, name: PackageName | None) -> bool:
+        if isinstance(self.refresh, bool):
+            return self.refresh
+        return name is not None and name in self.refresh
+
+    def resolve(self, source: DirectSource, name: PackageName | None = None) -> DirectSource:
         """A git source with its commit found (fetching when the reference can move)."""
         if isinstance(source, GitSource) and source.commit is None:
             from puffin.git import fetch_git
@@ -76,22 +87,28 @@ class SourcePreparer:
                 source.reference,
                 self.cache,
                 offline=self.offline,
-                refresh=self.refresh,
+                refresh=self.refreshes(name),
             )
             return source.with_commit(checkout.commit)
         return source
 
-    def metadata(self, source: DirectSource, label: str) -> SourceDist:
-        return self._get(source, label, want_wheel=False)
+    def metadata(
+        self, source: DirectSource, label: str, name: PackageName | None = None
+    ) -> SourceDist:
+        return self._get(source, label, name, want_wheel=False)
 
-    def wheel(self, source: DirectSource, label: str) -> SourceDist:
-        return self._get(source, label, want_wheel=True)
+    def wheel(
+        self, source: DirectSource, label: str, name: PackageName | None = None
+    ) -> SourceDist:
+        return self._get(source, label, name, want_wheel=True)
 
-    def cached_metadata(self, source: DirectSource, label: str) -> SourceDist | None:
+    def cached_metadata(
+        self, source: DirectSource, label: str, name: PackageName | None = None
+    ) -> SourceDist | None:
         """The metadata of a source built before, if nothing about it changed; no build, no
         network (a local project's stamp is read from its files)."""
         key, stamp = self._key(source)
-        if key is None:
+        if key is None or self._must_rebuild(source, key, name):
             return None
         found = self.builder.cached(key, stamp, want_wheel=False)
         return None if found is None else _dist(found, source, label)
@@ -103,17 +120,33 @@ class SourcePreparer:
             return source.cache_key(), local_stamp(_tree(source.path, source.subdirectory))
         return source.cache_key(), None
 
-    def _get(self, source: DirectSource, label: str, *, want_wheel: bool) -> SourceDist:
-        source = self.resolve(source)
+    def _must_rebuild(self, source: DirectSource, key: str, name: PackageName | None) -> bool:
+        """A local project under --refresh that this run has not built yet."""
+        if not (isinstance(source, PathSource) and not source.is_archive):
+            return False
+        with self._lock:
+            return self.refreshes(name) and key not in self._rebuilt
+
+    def _get(
+        self, source: DirectSource, label: str, name: PackageName | None, *, want_wheel: bool
+    ) -> SourceDist:
+        source = self.resolve(source, name)
         key, stamp = self._key(source)
         assert key is not None
         editable = source.editable
-        found = self.builder.cached(key, stamp, want_wheel=want_wheel, editable=editable)
+        force = self._must_rebuild(source, key, name)
+        found = (
+            None
+            if force
+            else self.builder.cached(key, stamp, want_wheel=want_wheel, editable=editable)
+        )
         if found is not None:
             return _dist(found, source, label)
         if isinstance(source, PathSource) and not source.is_archive:
             tree = _tree(source.path, source.subdirectory)
-            built = self._build(tree, key, label, stamp, want_wheel, editable)
+            built = self._build(tree, key, label, stamp, want_wheel, editable, force=force)
+            with self._lock:
+                self._rebuilt.add(key)
             return _dist(built, source, label)
         if isinstance(source, GitSource):
             from puffin.git import fetch_git
@@ -166,10 +199,14 @@ class SourcePreparer:
         stamp: str | None,
         want_wheel: bool,
         editable: bool,
+        *,
+        force: bool = False,
     ) -> BuiltSource:
         if want_wheel:
-            return self.builder.wheel(tree, key=key, label=label, stamp=stamp, editable=editable)
-        metadata = self.builder.metadata(tree, key=key, label=label, stamp=stamp)
+            return self.builder.wheel(
+                tree, key=key, label=label, stamp=stamp, editable=editable, force=force
+            )
+        metadata = self.builder.metadata(tree, key=key, label=label, stamp=stamp, force=force)
         return BuiltSource(metadata, None)
 
     @staticmethod
@@ -217,7 +254,7 @@ def make_preparer(
     no_build: bool,
     no_build_isolation: bool,
     offline: bool,
-    refresh: bool,
+    refresh: bool | AbstractSet[PackageName],
 ) -> SourcePreparer:
     """The builds of one run (call on the event loop): in isolated environments made by
     puffin for `interpreter`, or with --no-build-isolation in `interpreter` itself."""

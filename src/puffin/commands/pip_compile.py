@@ -94,6 +94,8 @@ class CompileOptions:
     index: IndexOptions = field(default_factory=IndexOptions)
     upgrade: bool = False
     upgrade_packages: frozenset[PackageName] = frozenset()
+    refresh: bool = False  # revalidate pages, rebuild local projects (implied by upgrade)
+    refresh_packages: frozenset[PackageName] = frozenset()
     generate_hashes: bool = False
     annotate: bool = True
     annotation_style: AnnotationStyle = AnnotationStyle.SPLIT
@@ -375,7 +377,9 @@ async def _resolve(
     )
     indexes = index_settings(options.index, requirements)
     # Asking for upgrades means asking for releases newer than a cached page may list.
-    refresh = options.upgrade or options.upgrade_packages
+    refresh: bool | frozenset[PackageName] = (
+        options.upgrade or options.refresh or options.upgrade_packages | options.refresh_packages
+    )
     async with RegistryClient(cache=cache, indexes=indexes, refresh=refresh) as client:
         made: list[SourcePreparer] = []
 
@@ -390,7 +394,7 @@ async def _resolve(
                         no_build=options.no_build,
                         no_build_isolation=options.no_build_isolation,
                         offline=False,
-                        refresh=bool(refresh),
+                        refresh=refresh,
                     )
                 )
             return made[0]

@@ -143,7 +143,7 @@ def _source_lines(
     from puffin.commands.sync_sources import wanted_from_sources
 
     def build_metadata(
-        sources: Mapping[RequirementLine, tuple[DirectSource, str]],
+        sources: Mapping[RequirementLine, tuple[DirectSource, str, PackageName | None]],
     ) -> dict[RequirementLine, SourceDist]:
         from puffin.commands.sync_fetch import build_source_metadata
 
@@ -153,7 +153,7 @@ def _source_lines(
         lines,
         cache,
         offline=options.offline,
-        refresh=options.refresh,
+        refresh=options.refresh_scope,
         build_metadata=build_metadata,
     )
 

@@ -27,6 +27,7 @@ class SyncOptions:
     index: IndexOptions = field(default_factory=IndexOptions)
     offline: bool = False
     refresh: bool = False
+    refresh_packages: frozenset[PackageName] = frozenset()
     link_mode: LinkMode | None = None
     reinstall: bool = False
     reinstall_packages: frozenset[PackageName] = frozenset()
@@ -38,3 +39,8 @@ class SyncOptions:
     prerelease: bool = False
     no_build: bool = False  # never build: sdists and source trees are errors
     no_build_isolation: bool = False  # build in the target environment, installing nothing
+
+    @property
+    def refresh_scope(self) -> bool | frozenset[PackageName]:
+        """--refresh (everything) or --refresh-package (those names)."""
+        return self.refresh or self.refresh_packages

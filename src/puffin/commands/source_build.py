@@ -67,10 +67,15 @@ class SourceBuilder:
         self.python = python
         self.builds = 0  # hooks actually run, for callers that report it
 
-    def metadata(self, source_tree: Path, *, key: str, label: str, stamp: str | None) -> bytes:
+    def metadata(
+        self, source_tree: Path, *, key: str, label: str, stamp: str | None, force: bool = False
+    ) -> bytes:
         """The project's METADATA: from the cache, else from the backend's prepare hook (or a
-        wheel built for it, which is then kept too)."""
-        return self._get(source_tree, key, label, stamp, want_wheel=False, editable=False).metadata
+        wheel built for it, which is then kept too). `force` builds anew (--refresh)."""
+        built = self._get(
+            source_tree, key, label, stamp, want_wheel=False, editable=False, force=force
+        )
+        return built.metadata
 
     def wheel(
         self,
@@ -80,10 +85,13 @@ class SourceBuilder:
         label: str,
         stamp: str | None,
         editable: bool = False,
+        force: bool = False,
     ) -> BuiltSource:
         """A wheel of the project (a PEP 660 editable wheel with `editable`), built at most
-        once per source and stamp."""
-        return self._get(source_tree, key, label, stamp, want_wheel=True, editable=editable)
+        once per source and stamp; `force` builds anew (--refresh)."""
+        return self._get(
+            source_tree, key, label, stamp, want_wheel=True, editable=editable, force=force
+        )
 
     def _get(
         self,
@@ -94,18 +102,20 @@ class SourceBuilder:
         *,
         want_wheel: bool,
         editable: bool,
+        force: bool,
     ) -> BuiltSource:
-        found = self.cached(key, stamp, want_wheel=want_wheel, editable=editable)
+        found = None if force else self.cached(key, stamp, want_wheel=want_wheel, editable=editable)
         if found is not None:
             return found
         entry = self.cache.bucket(CacheBucket.BUILT_WHEELS) / key
         entry.mkdir(parents=True, exist_ok=True)
         with FileLock(str(entry / ".lock")):
             # Another process may have built it while this one waited for the lock.
-            found = self._cached(entry, stamp, want_wheel=want_wheel, editable=editable)
-            if found is not None:
-                return found
-            return self._build(source_tree, entry, label, stamp, want_wheel, editable)
+            if not force:
+                found = self._cached(entry, stamp, want_wheel=want_wheel, editable=editable)
+                if found is not None:
+                    return found
+            return self._build(source_tree, entry, label, stamp, want_wheel, editable, force)
 
     def cached(
         self, key: str, stamp: str | None, *, want_wheel: bool, editable: bool = False
@@ -142,10 +152,11 @@ class SourceBuilder:
         stamp: str | None,
         want_wheel: bool,
         editable: bool,
+        force: bool = False,
     ) -> BuiltSource:
         from puffin.build.frontend import SourceBuild
 
-        previous = _read_record(entry)
+        previous = None if force else _read_record(entry)
         if previous is not None and previous.get("stamp") != stamp:
             previous = None  # built from an older state of the source: start afresh
         # A new revision per build: readers of the old metadata.json keep valid paths.

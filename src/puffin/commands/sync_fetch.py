@@ -144,7 +144,7 @@ async def fetch_wheels(
     settings = selector_settings(options, requirements, interpreter)
     indexes = index_settings(options.index, requirements)
     async with RegistryClient(
-        cache=cache, indexes=indexes, offline=options.offline, refresh=options.refresh
+        cache=cache, indexes=indexes, offline=options.offline, refresh=options.refresh_scope
     ) as client:
         preparer = Preparer(cache, client, reporter)
         source_urls: dict[PackageName, str] = {}  # direct_url.json of built direct sources
@@ -157,7 +157,8 @@ async def fetch_wheels(
                 continue
             pin = item.pinned_version
             cached = None
-            if pin is not None and not options.refresh:
+            refreshed = options.refresh or item.name in options.refresh_packages
+            if pin is not None and not refreshed:
                 cached = preparer.cached_registry_wheel(
                     item.name,
                     pin,
@@ -196,9 +197,8 @@ async def fetch_wheels(
                 )
             prepper = prepper or _source_preparer(cache, client, options, interpreter, settings)
             label = f"{item.name} ({item.given or item.url})"
-            builds.append(
-                (item, asyncio.ensure_future(asyncio.to_thread(prepper.wheel, item.source, label)))
-            )
+            making = asyncio.to_thread(prepper.wheel, item.source, label, item.name)
+            builds.append((item, asyncio.ensure_future(making)))
         if prepare:
             # Builds run in threads while the wheels download: neither waits for the other.
             ready += await preparer.prepare_all(sources)
@@ -244,12 +244,12 @@ def _source_preparer(
         no_build=options.no_build,
         no_build_isolation=options.no_build_isolation,
         offline=options.offline,
-        refresh=options.refresh,
+        refresh=options.refresh_scope,
     )
 
 
 def build_source_metadata(
-    sources: Mapping[RequirementLine, tuple[DirectSource, str]],
+    sources: Mapping[RequirementLine, tuple[DirectSource, str, PackageName | None]],
     options: SyncOptions,
     cache: Cache,
     requirements: RequirementsTxt,
@@ -261,12 +261,15 @@ def build_source_metadata(
         settings = selector_settings(options, requirements, interpreter)
         indexes = index_settings(options.index, requirements)
         async with RegistryClient(
-            cache=cache, indexes=indexes, offline=options.offline, refresh=options.refresh
+            cache=cache, indexes=indexes, offline=options.offline, refresh=options.refresh_scope
         ) as client:
             preparer = _source_preparer(cache, client, options, interpreter, settings)
             lines = list(sources)
             dists = await asyncio.gather(
-                *(asyncio.to_thread(preparer.metadata, *sources[line]) for line in lines)
+                *(
+                    asyncio.to_thread(preparer.metadata, *sources[line])
+                    for line in lines
+                )
             )
         return dict(zip(lines, dists, strict=True))
 

@@ -20,6 +20,7 @@ from puffin.commands.source_build import SourceBuilder
 from puffin.commands.wanted import Wanted
 from puffin.dist_types import GitSource, PathSource, UrlSource, parse_source
 from puffin.errors import UnsupportedSource, UsageError
+from puffin.names import PackageName
 from puffin.requirements_txt import RequirementLine
 
 if TYPE_CHECKING:
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
 # Builds the metadata of sources that were never built (network, build environments): passed
 # in, so that planning a warm sync never imports that machinery.
 BuildMetadata = Callable[
-    [Mapping[RequirementLine, tuple["DirectSource", str]]], dict[RequirementLine, SourceDist]
+    [Mapping[RequirementLine, tuple["DirectSource", str, PackageName | None]]],
+    dict[RequirementLine, SourceDist],
 ]
 
 
@@ -49,7 +51,7 @@ def wanted_from_sources(
     cache: Cache,
     *,
     offline: bool,
-    refresh: bool,
+    refresh: bool | frozenset[PackageName],
     build_metadata: BuildMetadata,
 ) -> dict[RequirementLine, Wanted]:
     """Each line as a Wanted: named, git commits resolved, versions known where cached."""
@@ -57,6 +59,8 @@ def wanted_from_sources(
         cache, SourceBuilder(cache, environments=None), None, None, offline=offline, refresh=refresh
     )
     found: dict[RequirementLine, tuple[DirectSource, SourceDist | None]] = {}
+    # Unnamed lines to refresh: the name their last build gave, so the rebuild knows it.
+    known_names: dict[RequirementLine, PackageName] = {}
     for line in lines:
         parsed = parse_line_source(line)
         if isinstance(parsed, GitSource) and parsed.editable:
@@ -64,14 +68,22 @@ def wanted_from_sources(
                 f"Cannot install {label_of(line)} ({line.origin}): editable git checkouts are"
                 " not supported; clone the repository and use -e with its path"
             )
-        source = preparer.resolve(parsed)
-        cached = None if refresh else preparer.cached_metadata(source, label_of(line))
+        source = preparer.resolve(parsed, line.name)
+        cached = preparer.cached_metadata(source, label_of(line), line.name)
+        if cached is not None and line.name is None and preparer.refreshes(cached.name):
+            known_names[line] = cached.name
+            cached = None
         found[line] = (source, cached)
     unnamed = {
         line: source for line, (source, dist) in found.items() if dist is None and not line.name
     }
     if unnamed:
-        built = build_metadata({line: (source, label_of(line)) for line, source in unnamed.items()})
+        built = build_metadata(
+            {
+                line: (source, label_of(line), known_names.get(line))
+                for line, source in unnamed.items()
+            }
+        )
         for line, made in built.items():
             found[line] = (found[line][0], made)
     result: dict[RequirementLine, Wanted] = {}

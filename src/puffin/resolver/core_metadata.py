@@ -1,10 +1,4 @@
-"""The two METADATA fields the resolver reads, Requires-Dist and Requires-Python, read fast.
-
-Only these fields are needed, so the header block is split by hand: the email parser behind
-`packaging.metadata.parse_email` cost 1 ms per file, a third of a boto3 resolve that reads
-3,000 of them. Continuation lines (RFC 822 folding) are joined with a space; the email
-parser keeps the line break, which `Requirement` then fails to parse.
-"""
+"""The two METADATA fields the resolver reads, Requires-Dist and Requires-Python, parsed."""
 
 from __future__ import annotations
 
@@ -13,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from puffin.metadata_headers import header_fields as read_fields
 from puffin.resolver.pubgrub import Unavailable
 
 if TYPE_CHECKING:
@@ -28,26 +23,7 @@ class CoreMetadata:
 def header_fields(metadata: bytes, wanted: frozenset[str]) -> dict[str, list[str]]:
     """The values of the header fields named in `wanted` (lower case), in file order."""
     text = metadata.decode("utf-8", errors="surrogateescape")
-    values: dict[str, list[str]] = {}
-    name: str | None = None
-    current: list[str] = []
-    for line in text.splitlines():
-        if not line:
-            break  # the body (the long description) starts after the first empty line
-        if line[0] in " \t":  # folded: even a line of blanks continues (License texts)
-            if name is not None:
-                current.append(line.strip())
-            continue
-        if name is not None:
-            values.setdefault(name, []).append(" ".join(current))
-            name = None
-        field, colon, value = line.partition(":")
-        field = field.strip().lower()
-        if colon and field in wanted:
-            name, current = field, [value.strip()]
-    if name is not None:
-        values.setdefault(name, []).append(" ".join(current))
-    return values
+    return read_fields(text.splitlines(), wanted)
 
 
 _FIELDS = frozenset({"requires-dist", "requires-python"})
