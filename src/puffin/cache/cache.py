@@ -8,7 +8,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,9 +81,24 @@ class Cache:
         except OSError as error:
             raise CacheError(f"Cannot use cache directory {self.root}: {error.strerror}") from None
 
-    def temp_dir(self) -> contextlib.AbstractContextManager[Path]:
-        """A scratch directory on the cache's file system, so finished work can be renamed in."""
-        return temp_dir_in(self.root / ".tmp")
+    @contextlib.contextmanager
+    def temp_dir(self) -> Iterator[Path]:
+        """A scratch directory on the cache's file system, so finished work can be renamed in.
+
+        Raises CacheError naming the root when it cannot be made (a read-only cache).
+        """
+        with contextlib.ExitStack() as stack:
+            try:
+                # The pid in the name lets a later run tell a killed process's leftovers
+                # from a running one's work (remove_orphaned_temp).
+                path = stack.enter_context(
+                    temp_dir_in(self.root / ".tmp", prefix=f".tmp-{os.getpid()}-")
+                )
+            except OSError as error:
+                raise CacheError(
+                    f"Cannot use cache directory {self.root}: {error.strerror}"
+                ) from None
+            yield path
 
     def shared_lock(
         self, on_wait: Callable[[], None] | None = None
@@ -108,7 +123,33 @@ class Cache:
 
         return hold_root_lock(self.root, LockMode.EXCLUSIVE, on_wait)
 
+    def remove_orphaned_temp(self) -> None:
+        """Remove the scratch directories of processes that died (`kill -9`) mid-work.
+
+        Call with the shared lock held. A directory whose pid is alive is left alone, even if
+        that pid was reused by another process: it goes at the next `cache prune` instead.
+        """
+        try:
+            entries = os.listdir(self.root / ".tmp")
+        except OSError:
+            return
+        for entry in entries:
+            pid = entry.removeprefix(".tmp-").partition("-")[0]
+            if not pid.isdigit() or _alive(int(pid)):
+                continue
+            shutil.rmtree(self.root / ".tmp" / entry, ignore_errors=True)
+
     def cleanup(self) -> None:
         """Remove a `--no-cache` temporary cache."""
         if self.temporary:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True

@@ -177,6 +177,7 @@ def pip_compile_command(src_files: tuple[str, ...], **options: Any) -> None:
     try:
         cache.init()
         with cache.shared_lock(on_wait=announce_wait(printer)):
+            cache.remove_orphaned_temp()
             result = pip_compile(compile_options, cache)
     finally:
         cache.cleanup()

@@ -95,6 +95,7 @@ def pip_sync_command(src_files: tuple[str, ...], **options: Any) -> None:
     try:
         cache.init()
         with cache.shared_lock(on_wait=announce_wait(printer)):
+            cache.remove_orphaned_temp()
             result = pip_sync(sync_options, cache, reporter)
     finally:
         reporter.close()

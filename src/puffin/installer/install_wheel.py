@@ -48,7 +48,8 @@ def install_wheel(
     The archive tree is shared by every environment and never modified: a file that must
     differ (a `#!python` script) is written as a new file. The whole layout, RECORD included,
     is computed before the first write; writing starts with the dist-info directory and its
-    RECORD, so even a process killed midway leaves something `uninstall` can remove.
+    RECORD, so even a process killed midway leaves something `uninstall` can remove, and
+    ends with METADATA, so until then the install reads as incomplete.
     """
     archive = os.fspath(archive_dir)
     editable = _check_direct_url(direct_url, name, version)
@@ -89,11 +90,17 @@ def install_wheel(
         known_dirs = {dist_info}
         for directory in layout.directories():
             _ensure_dir(directory, known_dirs, created_dirs)
+        # METADATA comes last: a dist-info without it is what site_packages reports as
+        # incomplete, so a process killed before this point is reinstalled by the next sync.
+        metadata = os.path.join(dist_info, "METADATA")
+        pairs = [(link.source, link.target) for link in layout.links if link.target != metadata]
+        last = [(link.source, link.target) for link in layout.links if link.target == metadata]
         linker = Linker(link_mode, archive, lib_dir)
-        linker.link_all([(link.source, link.target) for link in layout.links], created_files)
+        linker.link_all(pairs, created_files)
         for generated in layout.generated:
             if write_new_file(generated.target, generated.data, generated.mode):
                 created_files.append(generated.target)
+        linker.link_all(last, created_files)
     except BaseException as error:
         _undo(created_files, created_dirs)
         if isinstance(error, Exception):

@@ -29,6 +29,7 @@ class ReinstallReason(enum.Enum):
     VERSION_CHANGE = "version change"
     SOURCE_CHANGE = "source change"
     REQUESTED = "requested"
+    INCOMPLETE = "incomplete"  # an install or uninstall was stopped part-way
 
 
 @dataclass(frozen=True)
@@ -64,11 +65,11 @@ def plan_sync(
 ) -> Plan:
     """The changes that make `installed` hold exactly `desired`.
 
-    A distribution is kept only when its version is equal (as versions: 1.0 == 1.0.0), its
-    source is the same (`same_source`) and so is its editable flag, and no reinstall was
-    asked for it. Every installed distribution not desired is removed; a caller that
-    protects some (pip itself) leaves them out of `installed`. A name desired twice is a
-    programming error (ValueError).
+    A distribution is kept only when it is complete (see InstalledDistribution), its version
+    is equal (as versions: 1.0 == 1.0.0), its source is the same (`same_source`) and so is
+    its editable flag, and no reinstall was asked for it. Every installed distribution not
+    desired is removed; a caller that protects some (pip itself) leaves them out of
+    `installed`. A name desired twice is a programming error (ValueError).
     """
     wanted: dict[PackageName, Desired] = {}
     keep: list[InstalledDistribution] = []
@@ -99,6 +100,8 @@ def plan_sync(
 def _reinstall_reason(
     desired: Desired, installed: InstalledDistribution, forced: bool
 ) -> ReinstallReason | None:
+    if not installed.complete:
+        return ReinstallReason.INCOMPLETE
     if not _same_version(desired.version, installed.version):
         return ReinstallReason.VERSION_CHANGE
     if (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from puffin.interpreter import Scheme
@@ -27,6 +27,9 @@ class InstalledDistribution:
     dist_info: Path  # the `.dist-info` dir; for legacy installs the `.egg-info` or `.egg-link`
     direct_url: str | None  # raw text of direct_url.json (PEP 610), None for registry installs
     editable: bool
+    # False for a dist-info without METADATA: an install or uninstall that was stopped
+    # part-way (puffin writes METADATA last and removes it first); a sync reinstalls it.
+    complete: bool = field(default=True, kw_only=True)
 
     @property
     def is_legacy(self) -> bool:
@@ -77,11 +80,14 @@ def _from_dist_info(path: str, stem: str) -> InstalledDistribution | None:
     match = _DIST_INFO_STEM.fullmatch(stem)
     if match:
         name, version = match["name"], match["version"]
+        # One stat, the price of noticing an install that a kill -9 cut short.
+        complete = os.path.exists(os.path.join(path, "METADATA"))
     else:
         headers = read_metadata_headers(os.path.join(path, "METADATA"))
         if headers is None or "name" not in headers or "version" not in headers:
             return None
         name, version = headers["name"], headers["version"]
+        complete = True
     direct_url = _read_optional(os.path.join(path, "direct_url.json"))
     return InstalledDistribution(
         name=normalize_name(name),
@@ -89,6 +95,7 @@ def _from_dist_info(path: str, stem: str) -> InstalledDistribution | None:
         dist_info=Path(path),
         direct_url=direct_url,
         editable=is_editable_direct_url(direct_url),
+        complete=complete,
     )
 
 

@@ -28,10 +28,14 @@ def uninstall(dist: InstalledDistribution, *, prefix: Path) -> int:
     try:
         rows = read_record(dist.dist_info / "RECORD")
     except FileNotFoundError:
-        raise InstallError(
-            f"Cannot uninstall {dist.name} {dist.version}: no RECORD file in {dist.dist_info}"
-            f" (installed by {_installer_of(dist)})"
-        ) from None
+        if dist.complete:
+            raise InstallError(
+                f"Cannot uninstall {dist.name} {dist.version}: no RECORD file in"
+                f" {dist.dist_info} (installed by {_installer_of(dist)})"
+            ) from None
+        # install_wheel writes RECORD before any other file: an install stopped before it
+        # left only the dist-info directory.
+        rows = []
     except OSError as error:
         raise InstallError(f"Cannot uninstall {dist.name} {dist.version}: {error}") from error
 
@@ -54,6 +58,10 @@ def uninstall(dist: InstalledDistribution, *, prefix: Path) -> int:
 
     remover = _Remover(resolver)
     try:
+        if dist_info is not None:
+            # METADATA goes first, so a kill from here on leaves a dist-info that the next
+            # scan reports incomplete (reinstalled or removed again), never one that looks whole.
+            remover.remove_file(os.path.join(dist_info, "METADATA"))
         for target in files:
             remover.remove_file(target)
         for target in files:
