@@ -221,9 +221,13 @@ def test_refresh_rebuilds_a_local_project_and_refresh_package_only_that_one(
         ["get_requires_for_build_wheel", "prepare_metadata_for_build_wheel"],
     )
     assert sync(index, venv, reqs, cache, "--refresh").returncode == 0
-    assert hooks_run(one) == hooks_run(two) == [
-        "get_requires_for_build_wheel",
-        "prepare_metadata_for_build_wheel",
-    ]
+    assert (
+        hooks_run(one)
+        == hooks_run(two)
+        == [
+            "get_requires_for_build_wheel",
+            "prepare_metadata_for_build_wheel",
+        ]
+    )
     assert sync(index, venv, reqs, cache).returncode == 0
     assert hooks_run(one) == hooks_run(two) == [], "the refreshed builds are the cache now"

@@ -268,12 +268,13 @@ def test_failure_mid_install_leaves_no_marker_and_the_next_run_starts_over(
 ) -> None:
     index.max_age = None  # the next run must see the repaired file's new hash
     index.add_wheel("alpha", "1.0")
-    # A `.data` directory no install scheme knows: unpacking takes it, installing refuses it.
-    broken = index.add_wheel("broken", "1.0", data={"nowhere/file.txt": "x"})
+    # An entry point without `module:function`: unpacking takes it, installing refuses it.
+    broken = index.add_wheel("broken", "1.0", entry_points={"console_scripts": {"tool": "broken"}})
     with pytest.raises(InstallError) as raised:
         environment_for(index.url, cache, base, ["alpha", "broken"])
     assert str(raised.value) == (
-        "Invalid wheel broken: unknown .data scheme 'nowhere' in 'broken-1.0.data/nowhere/file.txt'"
+        "Invalid wheel broken: broken-1.0.dist-info/entry_points.txt: entry point 'tool' has"
+        " target 'broken'; expected 'module:function'"
     )
     (environment,) = cache.bucket(CacheBucket.BUILD_ENVIRONMENTS).glob("*/pyvenv.cfg")
     directory = environment.parent

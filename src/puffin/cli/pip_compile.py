@@ -56,9 +56,7 @@ _NOT_IN_HEADER = frozenset(
 @click.option(
     "--refresh", is_flag=True, help="Revalidate cached index pages and rebuild local projects."
 )
-@click.option(
-    "--refresh-package", multiple=True, help="Refresh one package only (repeatable)."
-)
+@click.option("--refresh-package", multiple=True, help="Refresh one package only (repeatable).")
 @click.option("--generate-hashes", is_flag=True, help="Add the hashes of every file of a pin.")
 @click.option("--no-annotate", is_flag=True, help="Leave out the `# via` annotations.")
 @click.option(

@@ -31,9 +31,7 @@ def _link_modes() -> list[str]:
 @click.option(
     "--refresh", is_flag=True, help="Revalidate cached index pages and rebuild local projects."
 )
-@click.option(
-    "--refresh-package", multiple=True, help="Refresh one package only (repeatable)."
-)
+@click.option("--refresh-package", multiple=True, help="Refresh one package only (repeatable).")
 @click.option("--link-mode", type=click.Choice(_link_modes()), help="How files get into the venv.")
 @click.option("--reinstall", is_flag=True, help="Reinstall every listed package.")
 @click.option("--reinstall-package", multiple=True, help="Reinstall this package (repeatable).")

@@ -17,7 +17,7 @@ from puffin.client.cache_policy import (
 )
 from puffin.client.page_cache import cached_page_from_records, read_cached_page, write_cached_page
 from puffin.client.session import Session, offline_error
-from puffin.client.urls import file_url_to_path, is_file_url
+from puffin.client.urls import file_url_to_path, is_file_url, redact_url
 from puffin.errors import IndexError_
 from puffin.names import PackageName
 from puffin.pypi_types.file_record import FileRecord
@@ -32,6 +32,9 @@ JSON_AND_HTML_ACCEPT = (
     "text/html;q=0.01"
 )
 JSON_CONTENT_TYPES = frozenset({"application/vnd.pypi.simple.v1+json", "application/json"})
+HTML_CONTENT_TYPES = frozenset(
+    {"application/vnd.pypi.simple.v1+html", "text/html", "application/xhtml+xml"}
+)
 NOT_FOUND = frozenset({404, 410})  # an index without the project: the next one is asked
 
 
@@ -102,9 +105,18 @@ def local_index_page(index_url: str, name: PackageName) -> tuple[FileRecord, ...
 
 
 def parse_page(response: httpx.Response, page_url: str) -> tuple[FileRecord, ...]:
-    """Parse by the Content-Type the server answered with (PEP 691)."""
-    content_type = response.headers.get("content-type", "").partition(";")[0]
-    if content_type.strip().lower() in JSON_CONTENT_TYPES:
+    """Parse by the Content-Type the server answered with (PEP 691).
+
+    Any other type is an error: read as HTML, a JSON document, an error page or a binary
+    holds no links, and the user would be told the project does not exist.
+    """
+    content_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if content_type in JSON_CONTENT_TYPES:
         return parse_project_json(response.content, page_url).files
-    # PEP 503 HTML, and whatever a static file server labels its index.html with.
-    return parse_project_html(response.text, page_url).files
+    # An absent type is HTML: what a bare static file server sends for an index.html.
+    if content_type in HTML_CONTENT_TYPES or not content_type:
+        return parse_project_html(response.text, page_url).files
+    raise IndexError_(
+        f"Index page {redact_url(page_url)} has Content-Type {content_type!r};"
+        " expected an HTML or JSON simple index page"
+    )

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from puffin.cache.cache import Cache, CacheBucket, digest, index_key
+from puffin.client.auth import split_credentials
 from puffin.client.session import Session, offline_error
 from puffin.client.urls import file_url_to_path, is_file_url, redact_url
 from puffin.client.zip_tail import (
@@ -71,7 +72,7 @@ def read_wheel_metadata(path: Path, wheel: WheelFilename) -> bytes:
 def metadata_cache_path(cache: Cache, file: File, wheel: WheelFilename) -> Path:
     """`wheel-metadata-v0/{pypi|index/<d>|url/<d>}/<name>/<wheel stem>.json`."""
     if file.index.is_flat or file.index.url == file.url:  # find-links, or a direct URL
-        location = f"url/{digest(file.url)}"
+        location = f"url/{digest(_recorded_url(file))}"
     else:
         location = index_key(file.index.url)
     stem = wheel.filename.removesuffix(".whl")
@@ -82,7 +83,7 @@ def read_cached_metadata(path: Path, file: File) -> bytes | None:
     """The stored METADATA of `file`, or None when missing, unreadable or of another upload
     (another URL or wheel hashes, or bytes the index's metadata hash rejects)."""
     entry = read_json(path)
-    if not isinstance(entry, dict) or entry.get("url") != file.url:
+    if not isinstance(entry, dict) or entry.get("url") != _recorded_url(file):
         return None
     text = entry.get("metadata")
     if not isinstance(text, str) or entry.get("hashes") != sorted(map(str, file.hashes)):
@@ -98,7 +99,7 @@ def read_cached_metadata(path: Path, file: File) -> bytes | None:
 def write_cached_metadata(path: Path, file: File, metadata: bytes) -> None:
     """Store METADATA atomically; a cache that cannot be written only costs speed."""
     entry = {
-        "url": file.url,
+        "url": _recorded_url(file),
         "hashes": sorted(map(str, file.hashes)),
         "metadata": metadata.decode("utf-8", "surrogateescape"),
     }
@@ -106,6 +107,12 @@ def write_cached_metadata(path: Path, file: File, metadata: bytes) -> None:
         atomic_write_json(path, entry)
     except OSError as error:
         logger.warning("Could not write the cache entry %s: %s", path, error.strerror or error)
+
+
+def _recorded_url(file: File) -> str:
+    """The file's URL as the cache keys and records it: without credentials (a direct URL
+    may carry them; index pages never do, their credentials were taken out on arrival)."""
+    return split_credentials(file.url)[0]
 
 
 def _metadata_mismatch(file: File, metadata: bytes) -> str | None:

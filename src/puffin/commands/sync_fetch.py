@@ -266,10 +266,7 @@ def build_source_metadata(
             preparer = _source_preparer(cache, client, options, interpreter, settings)
             lines = list(sources)
             dists = await asyncio.gather(
-                *(
-                    asyncio.to_thread(preparer.metadata, *sources[line])
-                    for line in lines
-                )
+                *(asyncio.to_thread(preparer.metadata, *sources[line]) for line in lines)
             )
         return dict(zip(lines, dists, strict=True))
 

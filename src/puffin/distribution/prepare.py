@@ -21,6 +21,7 @@ from packaging.version import Version
 
 from puffin.cache import Cache, CacheBucket
 from puffin.cache.cache import digest, index_key
+from puffin.client.auth import split_credentials
 from puffin.dist_types import File, IndexLocation
 from puffin.distribution.unzip import unpack_wheel
 from puffin.errors import HashMismatch
@@ -62,7 +63,9 @@ def _entry_dir(cache: Cache, source: WheelSource) -> Path:
     if source.kind == "registry":
         sub = index_key(source.file.index.url)
     elif source.kind == "url":
-        sub = f"url/{digest(source.file.url)}"
+        # Keyed without credentials, as the URL is recorded: none enter the cache, and a
+        # rotated token keeps the entry.
+        sub = f"url/{digest(split_credentials(source.file.url)[0])}"
     else:
         sub = f"path/{digest(source.file.url)}"
     return wheels / sub / source.name
@@ -227,7 +230,7 @@ class Preparer:
             entry.with_name(entry.name + ".json"),
             {
                 "hashes": [str(d) for d in hashes],
-                "url": source.file.url,
+                "url": split_credentials(source.file.url)[0],
                 "stamp": _local_stamp(source),
             },
         )

@@ -61,6 +61,8 @@ _FILE_TYPES = {
     stat.S_IFSOCK: "a socket",
 }
 _SIGNATURE_FILES = ("RECORD.jws", "RECORD.p7s")
+_DATA_SCHEMES = frozenset({"purelib", "platlib", "headers", "scripts", "data"})
+_SCRIPT_SECTIONS = ("console_scripts", "gui_scripts")
 _STRONG_ALGORITHMS = frozenset(algorithm.value for algorithm in HashAlgorithm)
 
 
@@ -160,6 +162,10 @@ def _unpack(
         len(wheel_bytes),
     )
     _check_wheel_version(wheel_bytes)
+    # Refused here rather than at install, so such a wheel never enters the cache.
+    entry_points = layout.files.get(f"{layout.dist_info}/entry_points.txt")
+    if entry_points is not None:
+        _check_script_names(layout.dist_info, b"".join(_inflate(data, entry_points)))
 
     try:
         os.mkdir(dest)
@@ -407,6 +413,7 @@ def _layout(
         if other is not None:
             raise _Rejected(f"members {other.name!r} and {name!r} are the same file")
         files[path] = member
+        _check_data_scheme(path, name)
         parent = path.rpartition("/")[0]
         if parent:
             _add_directory(directories, parent)
@@ -481,6 +488,18 @@ def _too_compressed(member: _Member, max_ratio: int) -> bool:
         member.file_size > _RATIO_APPLIES_ABOVE
         and member.file_size > max_ratio * member.compressed_size
     )
+
+
+def _check_data_scheme(path: str, name: str) -> None:
+    """A file under `<name>.data/` sits in a directory named after an install scheme key."""
+    top, _, below_top = path.partition("/")
+    if not top.endswith(".data") or not below_top:
+        return
+    key, _, below_key = below_top.partition("/")
+    if key not in _DATA_SCHEMES:
+        raise _Rejected(f"unknown .data scheme {key!r} in {name!r}")
+    if not below_key:
+        raise _Rejected(f"member {name!r} is a file where a .data scheme directory belongs")
 
 
 def _add_directory(directories: set[str], path: str) -> None:
@@ -570,6 +589,27 @@ def _check_wheel_version(content: bytes) -> None:
                 )
             return
     raise _Rejected("WHEEL has no Wheel-Version")
+
+
+def _check_script_names(dist_info: str, content: bytes) -> None:
+    """Script entry points become files in the scripts directory: plain file names only."""
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Rejected(f"{dist_info}/entry_points.txt is not valid UTF-8") from None
+    section = None
+    for raw_line in text.splitlines():
+        line = raw_line.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+        elif section in _SCRIPT_SECTIONS:
+            script = line.partition("=")[0].strip()
+            if script in ("", ".", "..") or any(c in script for c in "/\\\0"):
+                raise _Rejected(
+                    f"entry point script name {script!r} in [{section}] is not a plain file name"
+                )
 
 
 def _check_content(path: str, expected: _Expected, digest: bytes, size: int) -> None:

@@ -239,6 +239,8 @@ def _script_entry_points(
             text = file.read()
     except FileNotFoundError:
         return []
+    except UnicodeDecodeError:
+        raise invalid_wheel(name, f"{dist_info_name}/entry_points.txt is not valid UTF-8") from None
     try:
         return parse_script_entry_points(text)
     except ValueError as error:
