@@ -18,6 +18,7 @@ from puffin.client.zip_tail import (
     TAIL_SIZE,
     UnusableZipTail,
     extract_member,
+    find_central_member,
     find_member,
     locate_central_directory,
     member_span,
@@ -221,14 +222,27 @@ class WheelMetadataFetcher:
             if directory.offset < tail.start:  # a central directory longer than the tail
                 head = await self._required_range(file, directory.offset, tail.start)
                 window = _Window(head.start, head.data + tail.data, tail.total)
-            members = parse_central_directory(
-                window.slice(directory.offset, directory.offset + directory.size),
-                directory.entries,
-            )
-            member = find_member(members, lambda name: is_project_metadata(name, wheel))
-            if member is None:
-                raise _no_metadata(wheel)
-            span = member_span(member, members, directory.offset)
+            central = window.slice(directory.offset, directory.offset + directory.size)
+            member = find_central_member(central, b".dist-info/METADATA")
+            span = None
+            if member is not None and is_project_metadata(member.name, wheel):
+                # Without the other entries the span ends at its size cap, not at the next
+                # member: fine when the bytes are at hand (METADATA usually sits just before
+                # the directory), else parse everything for a tight second range.
+                span = member_span(member, [member], directory.offset)
+                if not window.covers(span.start, span.stop):
+                    # A second range, sized for the local header as the central one describes
+                    # it plus room for an extra field; a larger one fails the extraction below
+                    # and the wheel is downloaded instead.
+                    stop = span.start + 30 + 2 * len(member.name) + 1024 + member.compressed_size
+                    span = range(span.start, min(span.stop, stop))
+            if span is None:
+                members = parse_central_directory(central, directory.entries)
+                member = find_member(members, lambda name: is_project_metadata(name, wheel))
+                if member is None:
+                    raise _no_metadata(wheel)
+                span = member_span(member, members, directory.offset)
+            assert member is not None
             if window.covers(span.start, span.stop):
                 data = window.slice(span.start, span.stop)
             else:

@@ -113,6 +113,29 @@ def _zip64_directory(tail: bytes, tail_start: int, locator: int) -> tuple[int, i
     return entries, size, offset, record_offset
 
 
+def find_central_member(data: bytes, suffix: bytes) -> ZipMember | None:
+    """The one central-directory entry whose name ends with `suffix` (e.g. a dist-info's
+    `/METADATA`), found by searching the bytes instead of parsing every entry: botocore's
+    wheels list ~800 members, and parsing them all cost 4 ms a wheel, 12 s of a cold
+    boto3.in resolve that reads 2,900 of them. None when the name is not there exactly once
+    or the entry is unusual; the caller then parses the whole directory."""
+    end = data.find(suffix)
+    if end < 0 or data.find(suffix, end + 1) >= 0:
+        return None
+    end += len(suffix)
+    header = data.rfind(b"PK\x01\x02", 0, end)
+    if header < 0 or header + _CENTRAL_HEADER.size > len(data):
+        return None
+    fields = _CENTRAL_HEADER.unpack_from(data, header)
+    flags, method, _, _, crc, compressed, uncompressed = fields[3:10]
+    name_length, offset = fields[10], fields[16]
+    name_start = header + _CENTRAL_HEADER.size
+    if name_start + name_length != end or _MAX_32 in (compressed, uncompressed, offset):
+        return None
+    name = data[name_start:end].decode("utf-8" if flags & _UTF8_NAMES else "cp437", "replace")
+    return ZipMember(name, method, flags, crc, compressed, uncompressed, offset)
+
+
 def parse_central_directory(data: bytes, entries: int) -> list[ZipMember]:
     """The `entries` members described by the central directory bytes `data`."""
     members = []

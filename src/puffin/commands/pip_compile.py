@@ -153,7 +153,7 @@ def pip_compile(
         for path in options.constraint_files
     ]
     requirements = merge(files)
-    interpreter = _interpreter(options.python, cache, environ, cwd)
+    interpreter = _interpreter(options.python, cache, environ, cwd, options.python_version)
     target = resolve_target(
         interpreter,
         python_version=options.python_version,
@@ -211,8 +211,21 @@ def pip_compile(
 
 
 def _interpreter(
-    python: str | None, cache: Cache, environ: Mapping[str, str], cwd: Path
+    python: str | None,
+    cache: Cache,
+    environ: Mapping[str, str],
+    cwd: Path,
+    python_version: str | None = None,
 ) -> Interpreter:
+    if python is None and python_version is not None:
+        # Sources are built with this interpreter: one of the version resolved for, when
+        # there is one, so a setup.py that checks the running Python sees the target's.
+        try:
+            executable = find_interpreter(python_version, environ=environ, cwd=cwd)
+        except InterpreterError:
+            pass
+        else:
+            return query_interpreter(executable, cache_dir=cache.bucket(CacheBucket.INTERPRETER))
     try:
         executable = find_interpreter(python, environ=environ, cwd=cwd)
     except InterpreterError:

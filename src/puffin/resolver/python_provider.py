@@ -8,6 +8,7 @@ constraint names one, as in uv, not when a dependency's metadata does.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import builtins
 import dataclasses
 import itertools
@@ -48,7 +49,7 @@ T = TypeVar("T")
 
 # How many lower versions get their metadata fetched at once when the solver backtracks
 # through a package (uv prefetches in batches for the same reason).
-BACKTRACK_PREFETCH = 20
+BACKTRACK_PREFETCH = 50
 
 
 @dataclass(frozen=True, order=True)
@@ -258,11 +259,29 @@ class PythonProvider:
                 tried.add(version)
             if by_solver and len(tried) > 1:
                 # Chosen again: the solver is backtracking through this package's versions,
-                # one metadata request at a time. Fetch the next ones' metadata together.
+                # one metadata request at a time. Fetch the next ones' metadata together: the
+                # next candidates in range, and the versions just beyond this one whatever the
+                # range (botocore's range moves down one release per boto3 release tried, so
+                # its next candidate is never inside the current range; fetching them one by
+                # one made a cold boto3.in take 45 s).
                 following = [v for v, ok in itertools.islice(candidates, BACKTRACK_PREFETCH) if ok]
+                following += self._beyond(name, version)
                 self._prefetch_versions(name, following, project)
             return version
         return None
+
+    def _beyond(self, name: PackageName, version: Version) -> list[Version]:
+        """The final releases after `version` in the order the resolution mode tries them."""
+        ascending = self._known_ascending(name)
+        index = bisect.bisect_left(ascending, version)
+        lowest = self.resolution is ResolutionMode.LOWEST or (
+            self.resolution is ResolutionMode.LOWEST_DIRECT and name in self.direct
+        )
+        if lowest:
+            nearby = ascending[index + 1 : index + 1 + 2 * BACKTRACK_PREFETCH]
+        else:
+            nearby = ascending[max(0, index - 2 * BACKTRACK_PREFETCH) : index][::-1]
+        return [v for v in nearby if not v.is_prerelease][:BACKTRACK_PREFETCH]
 
     def _versions_of(self, name: PackageName, project: ProjectFiles) -> list[Version]:
         # Sorted once per run: a backtracking solver asks for boto3's 1,500 versions thousands
@@ -282,7 +301,7 @@ class PythonProvider:
     def _prefetch_versions(
         self, name: PackageName, following: list[Version], project: ProjectFiles
     ) -> None:
-        for version in following[:BACKTRACK_PREFETCH]:
+        for version in following:
             if (name, version) in self._prefetched:
                 continue
             self._prefetched.add((name, version))
