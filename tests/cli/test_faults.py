@@ -517,3 +517,44 @@ def test_a_read_only_cache_serves_what_it_holds_and_names_itself_when_it_must_gr
     )
     assert "Traceback" not in result.stderr
     assert_holds_exactly(python, {"alpha": "1.0", "beta": "1.0"})
+
+
+def _file_size_limit(limit: int) -> Callable[[], None]:
+    """A full disk, as a process sees it: writes past `limit` bytes fail (EFBIG here, ENOSPC
+    on a real disk), without needing root to mount a small file system."""
+    import resource
+
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+@pytest.mark.parametrize("where", ["download", "unpack"])
+def test_a_write_that_fails_mid_file_leaves_no_partial_entry(
+    index: PackageIndex, tmp_path: Path, where: str
+) -> None:
+    # Incompressible bytes make the download itself large; zeros make only the unpack large.
+    payload = os.urandom(3_000_000) if where == "download" else bytes(3_000_000)
+    index.add_wheel("alpha", "1.0")
+    index.add_wheel("heavy", "1.0", files={"heavy/blob.bin": payload})
+    python = make_venv(tmp_path / "venv")
+    cache = tmp_path / "cache"
+    reqs = write(tmp_path / "requirements.txt", ["alpha==1.0", "heavy==1.0"])
+    result = subprocess.run(
+        [sys.executable, "-m", "puffin", *sync_args(index, python, reqs, cache)],
+        capture_output=True,
+        text=True,
+        preexec_fn=_file_size_limit(1_000_000),
+        timeout=WAIT_SECONDS,
+    )
+    assert result.returncode == 1
+    first = "error: Cannot write " if where == "download" else "error: Cannot unpack heavy-1.0"
+    assert result.stderr.startswith(first), result.stderr
+    assert result.stderr.endswith(": File too large\n")
+    assert "Traceback" not in result.stderr
+    assert installed(python) == {}
+    assert not any("heavy" in entry for entry in archive_entries(cache))
+    assert cache_problems(cache) == []
+    assert temp_leftovers(cache) == []

@@ -226,9 +226,7 @@ def test_existing_destination_is_left_alone(tmp_path: Path) -> None:
     with pytest.raises(CacheError) as caught:
         unpack(wheel, dest)
 
-    assert str(caught.value) == (
-        f"Cannot unpack {WHEEL} into {dest}: [Errno 17] File exists: '{dest}'"
-    )
+    assert str(caught.value) == (f"Cannot unpack {WHEEL} into {dest}: File exists")
     assert (dest / "keep").read_text() == "mine"
 
 

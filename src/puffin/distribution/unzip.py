@@ -170,7 +170,9 @@ def _unpack(
     try:
         os.mkdir(dest)
     except OSError as error:
-        raise CacheError(f"Cannot unpack {filename.filename} into {dest}: {error}") from None
+        raise CacheError(
+            f"Cannot unpack {filename.filename} into {dest}: {_reason(error)}"
+        ) from None
     root = os.fspath(dest)
     try:
         for directory in layout.directories:
@@ -194,7 +196,9 @@ def _unpack(
                 "file system (their names differ only in case?)",
             ) from None
         if isinstance(error, OSError):
-            raise CacheError(f"Cannot unpack {filename.filename} into {dest}: {error}") from None
+            raise CacheError(
+                f"Cannot unpack {filename.filename} into {dest}: {_reason(error)}"
+            ) from None
         raise
     total = sum(member.file_size for member in layout.files.values())
     return UnpackedWheel(dest, layout.dist_info, len(layout.files), total)
@@ -751,3 +755,8 @@ def _inflate(data: mmap.mmap, member: _Member) -> Iterator[bytes]:
         raise _Rejected(
             f"member {member.name!r} is smaller than its declared size of {member.file_size} bytes"
         )
+
+
+def _reason(error: OSError) -> str:
+    """`No space left on device`, not `[Errno 28] No space left on device: '/x/y'`."""
+    return error.strerror or str(error)
