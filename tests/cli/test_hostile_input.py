@@ -29,7 +29,7 @@ from puffin.installer.link_mode import LinkMode
 from puffin.interpreter import Scheme
 from puffin.names import normalize_name
 from tests.support.index_server import JSON_V1, PackageIndex
-from tests.support.run import Result, make_venv, run_puffin
+from tests.support.run import Result, installed, make_venv, run_puffin
 from tests.support.wheels import (
     RawMember,
     build_raw_wheel,
@@ -618,3 +618,37 @@ def test_index_credentials_never_reach_output_compiled_files_the_venv_or_the_cac
                 assert leaks(full.read_bytes()) == [], f"{full} holds them"
             else:
                 assert leaks(str(path).encode()) == [], f"{full} is named with them"
+
+
+def test_netrc_credentials_reach_a_private_index_and_appear_nowhere(tmp_path: Path) -> None:
+    """A private index that requires basic auth, its credentials only in a `.netrc`."""
+    with PackageIndex(auth=("alice", "n3trc-s3cret")) as private:
+        private.add_wheel("alpha", "1.0")
+        netrc_file = tmp_path / "netrc"
+        netrc_file.write_text("machine 127.0.0.1 login alice password n3trc-s3cret\n")
+        netrc_file.chmod(0o600)
+        env = {"NETRC": str(netrc_file)}
+        (tmp_path / "requirements.in").write_text("alpha\n")
+        cache = tmp_path / "cache"
+        compiled = run_puffin(
+            "pip-compile", "--index-url", private.url, "--cache-dir", cache,
+            "--generate-hashes", "-v", "-o", "requirements.txt", "requirements.in",
+            cwd=tmp_path, env=env,
+        )  # fmt: skip
+        assert compiled.returncode == 0, compiled.stderr
+        venv = make_venv(tmp_path / "venv")
+        synced = run_puffin(
+            "pip-sync", "--python", venv, "--cache-dir", cache, "-v", "requirements.txt",
+            cwd=tmp_path, env=env,
+        )  # fmt: skip
+        assert synced.returncode == 0, synced.stderr
+        assert installed(venv) == {"alpha": "1.0"}
+        without = run_puffin(
+            "pip-compile", "--index-url", private.url, "--cache-dir", tmp_path / "c2",
+            "-o", "-", "requirements.in", cwd=tmp_path, env={"NETRC": str(tmp_path / "none")},
+        )  # fmt: skip
+        assert without.returncode == 1
+    texts = [compiled.stdout, compiled.stderr, synced.stdout, synced.stderr]
+    texts += [(tmp_path / "requirements.txt").read_text()]
+    texts += [p.read_bytes().decode("latin-1") for p in cache.rglob("*") if p.is_file()]
+    assert not any("n3trc-s3cret" in text for text in texts)
