@@ -399,7 +399,7 @@ class PythonProvider:
         key = (package.name, version)
         direct = self.sources.get(package.name)
         if direct is not None:
-            return await self._direct_dependencies(package, version, direct)
+            return await self._dependencies_from(package, version, direct.metadata)
         # An extra decided before its base: choose it the same way.
         known = key in self.files or key in self.unusable
         if not known and await self._choose(package.name, VersionRange.singleton(version)) is None:
@@ -416,6 +416,12 @@ class PythonProvider:
                 metadata = await self.client.wheel_metadata(file)
             except PuffinError as error:
                 return Unavailable(f"its metadata could not be read: {error}")
+        return await self._dependencies_from(package, version, metadata)
+
+    async def _dependencies_from(
+        self, package: PythonPackage, version: Version, metadata: bytes
+    ) -> dict[Package, VersionRange] | Unavailable:
+        """The edges a METADATA gives, or why that version cannot be used."""
         core = read_core_metadata(metadata)
         if isinstance(core, Unavailable):
             return core
@@ -424,22 +430,6 @@ class PythonProvider:
             target, prereleases=True
         ):
             # The index page may not say it (PEP 503 makes data-requires-python optional).
-            return Unavailable(requires_python_reason(str(core.requires_python), target))
-        dependencies = self._edges(package, version, core.requires_dist)
-        self.dependencies[(package, version)] = dependencies
-        await self._prefetch_new(dependencies)
-        return dependencies
-
-    async def _direct_dependencies(
-        self, package: PythonPackage, version: Version, direct: DirectPackage
-    ) -> dict[Package, VersionRange] | Unavailable:
-        core = read_core_metadata(direct.metadata)
-        if isinstance(core, Unavailable):
-            return core
-        target = self.settings.python_version
-        if core.requires_python is not None and not core.requires_python.contains(
-            target, prereleases=True
-        ):
             return Unavailable(requires_python_reason(str(core.requires_python), target))
         dependencies = self._edges(package, version, core.requires_dist)
         self.dependencies[(package, version)] = dependencies
