@@ -57,6 +57,8 @@ def run_command(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         verbose = kwargs.get("verbose", 0)
+        if not verbose:
+            _warnings_as_messages(Printer(kwargs.get("quiet", 0)))
         if verbose:
             import logging
 
@@ -77,6 +79,20 @@ def run_command(func: F) -> F:
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _warnings_as_messages(printer: Printer) -> None:
+    """Library warnings (a cache entry that could not be written) read as puffin's own
+    `warning: ...` lines instead of logging's bare default output."""
+    import logging
+
+    class _ToPrinter(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            printer.warning(record.getMessage())
+
+    logger = logging.getLogger("puffin")
+    logger.handlers = [_ToPrinter(logging.WARNING)]
+    logger.propagate = False
 
 
 WAITING_FOR_CACHE = "Waiting for another puffin process to release the cache"
