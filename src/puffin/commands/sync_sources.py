@@ -41,9 +41,10 @@ def parse_line_source(line: RequirementLine) -> DirectSource:
     return parse_source(line.url, editable=line.editable, base_dir=base_dir, given=line.given)
 
 
-def label_of(line: RequirementLine, name: str | None = None) -> str:
+def label_of(line: RequirementLine) -> str:
+    """How messages name a source line: `tiny (./tiny)`, or `./tiny` when it names no project."""
     shown = line.given or line.url or str(line.name)
-    return f"{name or line.name} ({shown})" if (name or line.name) else shown
+    return f"{line.name} ({shown})" if line.name else shown
 
 
 def wanted_from_sources(
