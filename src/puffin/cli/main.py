@@ -9,8 +9,19 @@ from puffin import __version__
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="puffin")
-def cli() -> None:
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    envvar="PUFFIN_COLOR",
+    show_envvar=True,
+    help="Colour output: auto (a terminal, unless NO_COLOR), always or never.",
+)
+def cli(color: str) -> None:
     """A fast Python package installer and resolver with pip-tools' interface."""
+    from puffin.cli.output import set_color_choice
+
+    set_color_choice(color)
 
 
 def _register() -> None:

@@ -6,8 +6,22 @@ import os
 import sys
 from typing import TextIO
 
+# `--color auto|always|never` (or PUFFIN_COLOR), set once by the `puffin` group.
+_color_choice = "auto"
+
+
+def set_color_choice(choice: str) -> None:
+    global _color_choice
+    _color_choice = choice
+
+
+def color_choice() -> str:
+    return _color_choice
+
 
 def _use_color(stream: TextIO) -> bool:
+    if _color_choice != "auto":
+        return _color_choice == "always"
     # https://no-color.org: any non-empty NO_COLOR disables colour.
     if os.environ.get("NO_COLOR"):
         return False

@@ -15,12 +15,19 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from puffin.cli.output import color_choice
+
 
 class RichReporter:
     """Shows one bar per active download and an overall count; thread-safe."""
 
     def __init__(self) -> None:
-        self._console = Console(stderr=True)
+        choice = color_choice()
+        self._console = Console(
+            stderr=True,
+            no_color=choice == "never",
+            force_terminal=True if choice == "always" else None,
+        )
         self._progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
