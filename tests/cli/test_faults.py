@@ -18,16 +18,12 @@ from pathlib import Path
 import pytest
 
 from tests.support.index_server import PackageIndex
-from tests.support.run import installed, make_venv, run_puffin
+from tests.support.run import installed, make_venv, run_puffin, site_packages
 
 WAIT_SECONDS = 30  # upper bound for anything the tests wait on; normally far shorter
 
 
 # -- what "consistent" means -----------------------------------------------------------------------
-
-
-def site_packages(python: Path) -> Path:
-    return next((python.parent.parent / "lib").glob("python*/site-packages"))
 
 
 def record_rows(dist_info: Path) -> list[list[str]]:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.build.projects import write_tiny_project
 from tests.support.index_server import PackageIndex
-from tests.support.run import Result, make_venv, run_puffin
+from tests.support.run import Result, git, make_venv, run_puffin, site_packages
 from tests.support.wheels import build_wheel
 
 
@@ -32,21 +31,6 @@ def sync(index: PackageIndex, python: Path, tmp_path: Path, text: str) -> Result
 
 def puffin(python: Path, command: str, *args: str | Path) -> Result:
     return run_puffin(command, "--python", python, *args)
-
-
-def site_packages(python: Path) -> Path:
-    return next((python.parent.parent / "lib").glob("python*/site-packages"))
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 @pytest.fixture

@@ -3,24 +3,13 @@ dependencies read from the metadata their builds give."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from tests.build.projects import write_tiny_project
 from tests.cli.test_pip_compile import compile_
 from tests.support.index_server import PackageIndex
+from tests.support.run import git
 from tests.support.wheels import build_sdist
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 def test_local_editable_git_and_sdist_inputs(index: PackageIndex, tmp_path: Path) -> None:

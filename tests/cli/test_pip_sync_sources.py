@@ -11,7 +11,7 @@ import pytest
 
 from tests.build.projects import write_tiny_project
 from tests.support.index_server import PackageIndex
-from tests.support.run import installed, make_venv, run_puffin
+from tests.support.run import git, installed, make_venv, run_puffin, site_packages
 from tests.support.wheels import build_sdist
 
 
@@ -47,10 +47,6 @@ def hooks_run(tree: Path) -> list[str]:
     hooks = sorted(json.loads(path.read_text()))
     path.unlink()
     return hooks
-
-
-def site_packages(python: Path) -> Path:
-    return next((python.parent.parent / "lib").glob("python*/site-packages"))
 
 
 def direct_url(python: Path, dist_info: str) -> dict[str, object]:
@@ -105,17 +101,6 @@ def test_an_editable_shows_source_edits_without_a_resync(
         [venv, "-c", "import tiny; print(tiny.VALUE)"], capture_output=True, text=True
     )
     assert shown.stdout == "2\n"
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 def test_a_git_tag_installs_that_commit(index: PackageIndex, venv: Path, tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 from puffin.cache import Cache
@@ -12,7 +11,7 @@ from puffin.commands.clean import PackageRemoval, clean_packages, prune
 from puffin.names import PackageName
 from tests.build.projects import write_tiny_project
 from tests.support.index_server import PackageIndex
-from tests.support.run import make_venv, run_puffin
+from tests.support.run import git, make_venv, run_puffin
 from tests.support.wheels import build_sdist
 
 
@@ -22,17 +21,6 @@ def files(root: Path) -> set[str]:
         for name in names + [d for d in dirs if os.path.islink(os.path.join(directory, d))]:
             found.add(os.path.relpath(os.path.join(directory, name), root))
     return found
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 def sync(index: PackageIndex, tmp_path: Path, cache: Path, lines: str) -> None:

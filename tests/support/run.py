@@ -58,3 +58,20 @@ def installed(python: Path) -> dict[str, str]:
 
     result: dict[str, str] = json.loads(out.stdout)
     return result
+
+
+def site_packages(python: Path) -> Path:
+    """The site-packages directory of a venv's python (POSIX layout)."""
+    return next((python.parent.parent / "lib").glob("python*/site-packages"))
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in `cwd` with a fixed identity (tests make their own repositories)."""
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
