@@ -133,12 +133,14 @@ def pip_list_outdated(
     Installs from a URL or path, editables among them, are not asked about: their version
     does not come from an index, and a project of the same name there may be another one.
     """
-    import asyncio
+    from puffin.client import event_loop
 
     asked = [row for row in rows if not row.from_direct_url]
     if not asked:
         return []
-    latest = asyncio.run(_latest_releases(asked, environment.interpreter, cache, index, prerelease))
+    latest = event_loop.run(
+        _latest_releases(asked, environment.interpreter, cache, index, prerelease)
+    )
     found = []
     for row, newest in zip(asked, latest, strict=True):
         if newest is None:

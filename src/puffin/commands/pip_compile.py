@@ -23,6 +23,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from puffin.cache import Cache, CacheBucket
+from puffin.client import event_loop
 from puffin.client.registry import IndexSettings, RegistryClient
 from puffin.commands.direct_sources import SourcePreparer, make_preparer
 from puffin.commands.pip_sync_options import IndexOptions
@@ -173,7 +174,7 @@ def pip_compile(
         if line.applies_to(target.markers)
     ]
     indexes = index_settings(options.index, requirements)
-    entries, locked = asyncio.run(
+    entries, locked = event_loop.run(
         _resolve(
             options,
             cache,

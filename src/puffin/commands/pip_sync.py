@@ -215,11 +215,10 @@ def _sync_with_network(
     started: float,
 ) -> SyncResult:
     # Imported here so a no-op sync never loads asyncio or the HTTP stack (30 ms of imports).
-    import asyncio
-
+    from puffin.client import event_loop
     from puffin.commands.sync_fetch import fetch_wheels
 
-    fetched = asyncio.run(
+    fetched = event_loop.run(
         fetch_wheels(
             needed,
             options,

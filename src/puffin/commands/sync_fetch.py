@@ -12,6 +12,7 @@ from packaging.direct_url import ArchiveInfo, DirectUrl
 from packaging.version import Version
 
 from puffin.cache import Cache
+from puffin.client import event_loop
 from puffin.client.registry import IndexSettings, RegistryClient
 from puffin.commands.direct_sources import SourceDist, SourcePreparer, make_preparer
 from puffin.commands.pip_sync_options import DEFAULT_INDEX_URL, IndexOptions, SyncOptions
@@ -270,4 +271,4 @@ def build_source_metadata(
             )
         return dict(zip(lines, dists, strict=True))
 
-    return asyncio.run(run())
+    return event_loop.run(run())

@@ -65,10 +65,9 @@ def _seed(
     reporter: ProgressReporter,
     index: IndexOptions,
 ) -> tuple[str, ...]:
-    import asyncio
-
     from packaging.specifiers import SpecifierSet
 
+    from puffin.client import event_loop
     from puffin.commands.pip_sync_options import SyncOptions
     from puffin.commands.sync_fetch import fetch_wheels
     from puffin.commands.sync_install import apply_changes
@@ -84,7 +83,7 @@ def _seed(
     ]
     options = SyncOptions(requirement_files=(), index=index)
     empty = parse_requirements_text("", path="<seed>", base_dir=Path.cwd())
-    fetched = asyncio.run(
+    fetched = event_loop.run(
         fetch_wheels(wanted, options, cache, reporter, empty, target, prepare=True)
     )
     installs = [
