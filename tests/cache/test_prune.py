@@ -34,7 +34,7 @@ def test_buckets_of_other_format_versions_go(tmp_path: Path) -> None:
     for name in ("simple-v0", "simple-v1", "wheels-v7", "my-notes"):
         (tmp_path / name).mkdir()
     assert relative(unused_entries(Cache(tmp_path), now=time.time()), tmp_path) == {
-        "simple-v1",
+        "simple-v0",
         "wheels-v7",
     }
 

@@ -76,7 +76,7 @@ def test_clean_pkg_removes_exactly_that_package_s_entries(filled: Path) -> None:
     removed = {path: size for path, size in before.items() if path not in after}
     assert set(after) - {".lock"} <= set(before)  # the lock file appears with the first lock
     assert set(removed) == {
-        f"simple-v0/{source}/beta.json",
+        f"simple-v1/{source}/beta.page",
         f"wheel-metadata-v0/{source}/beta/beta-0.5-py3-none-any.json",
         f"wheels-v0/{source}/beta/beta-0.5-py3-none-any",
         f"wheels-v0/{source}/beta/beta-0.5-py3-none-any.json",

@@ -306,7 +306,7 @@ def test_clean_started_during_a_sync_waits_for_it_and_the_sync_installs(
     processes.append(clean)
     assert clean.stderr is not None
     assert clean.stderr.readline() == "Waiting for another puffin process to release the cache\n"
-    assert (cache / "simple-v0").is_dir(), "clean removed entries while a sync was running"
+    assert (cache / "simple-v1").is_dir(), "clean removed entries while a sync was running"
     sync.send_signal(signal.SIGCONT)
     _out, err = sync.communicate(timeout=WAIT_SECONDS)
     assert sync.returncode == 0, err

@@ -1,4 +1,4 @@
-"""Project pages over real HTTP: JSON first, HTML fallback, and the `simple-v0` HTTP cache."""
+"""Project pages over real HTTP: JSON first, HTML fallback, and the `simple-v1` HTTP cache."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tests.support.index_server import PackageIndex
 
 
 def cache_entry(cache: Cache, index: PackageIndex, name: str) -> Path:
-    return cache.bucket(CacheBucket.SIMPLE) / index_key(index.url) / f"{name}.json"
+    return cache.bucket(CacheBucket.SIMPLE) / index_key(index.url) / f"{name}.page"
 
 
 def test_json_is_asked_for_first_and_read(
@@ -64,10 +64,12 @@ def test_a_page_is_cached_parsed_and_a_second_run_asks_nothing(
     index.add_sdist("foo", "1.0")
     first = fetch_files("foo", index_url=index.url)
     assert index.request_paths() == ["/simple/foo/"]
-    entry = json.loads(cache_entry(cache, index, "foo").read_text())
+    header, _, body = cache_entry(cache, index, "foo").read_bytes().partition(b"\n")
+    entry = json.loads(header)
     assert entry["url"] == index.project_url("foo")
     assert entry["policy"]["etag"]
-    assert sorted(record["filename"] for record in entry["files"]) == [
+    assert entry["content-type"] == "application/vnd.pypi.simple.v1+json"
+    assert sorted(record["filename"] for record in json.loads(body)["files"]) == [
         "foo-1.0-py3-none-any.whl",
         "foo-1.0.tar.gz",
     ]
@@ -82,7 +84,8 @@ def test_a_stale_page_is_revalidated_and_a_304_renews_it(
     index.max_age = 0
     index.add_wheel("foo", "1.0")
     first = fetch_files("foo", index_url=index.url)
-    etag = json.loads(cache_entry(cache, index, "foo").read_text())["policy"]["etag"]
+    header = cache_entry(cache, index, "foo").read_bytes().partition(b"\n")[0]
+    etag = json.loads(header)["policy"]["etag"]
     index.clear_requests()
     index.max_age = 600  # the 304 carries the new lifetime
     assert fetch_files("foo", index_url=index.url) == first
@@ -92,6 +95,21 @@ def test_a_stale_page_is_revalidated_and_a_304_renews_it(
     index.clear_requests()
     assert fetch_files("foo", index_url=index.url) == first
     assert index.requests == []
+
+
+def test_a_damaged_entry_answered_with_304_is_fetched_whole(
+    index: PackageIndex, fetch_files: Callable[..., list[File]], cache: Cache
+) -> None:
+    index.max_age = 0
+    index.add_wheel("foo", "1.0")
+    first = fetch_files("foo", index_url=index.url)
+    entry = cache_entry(cache, index, "foo")
+    header = entry.read_bytes().partition(b"\n")[0]
+    entry.write_bytes(header + b"\n{damaged")
+    index.clear_requests()
+    assert fetch_files("foo", index_url=index.url) == first
+    conditional, whole = index.requests
+    assert "if-none-match" in conditional.headers and "if-none-match" not in whole.headers
 
 
 def test_a_changed_page_replaces_the_cached_one(
@@ -147,7 +165,8 @@ def test_an_unreadable_cache_entry_is_fetched_again(
     index.add_wheel("foo", "1.0")
     first = fetch_files("foo", index_url=index.url)
     entry = cache_entry(cache, index, "foo")
-    for garbage in ("{not json", '{"url": 1, "files": []}', "[]"):
+    header = cache_entry(cache, index, "foo").read_bytes().partition(b"\n")[0].decode()
+    for garbage in ("{not json", '{"url": 1, "files": []}', "[]", f"{header}\n{{not json"):
         entry.write_text(garbage)
         index.clear_requests()
         assert fetch_files("foo", index_url=index.url) == first
@@ -249,3 +268,29 @@ def test_a_local_file_index_is_read_from_disk(
     [file] = fetch_files("foo", index_url=index_url, offline=True)
     assert (file.url, str(file.requires_python)) == (wheel.as_uri(), ">=3.9")
     assert fetch_files("bar", index_url=index_url) == []
+
+
+def test_a_page_whose_urls_carry_credentials_is_cached_without_them(
+    index: PackageIndex, fetch_files: Callable[..., list[File]], cache: Cache
+) -> None:
+    wheel = index.add_wheel("foo", "1.0")
+    secret_url = index.file_url(wheel.name).replace("http://", "http://alice:s3cret@")
+    body = json.dumps(
+        {
+            "meta": {"api-version": "1.0"},
+            "files": [{"filename": wheel.name, "url": secret_url, "hashes": {}}],
+        }
+    )
+    index.serve_raw(
+        "/simple/foo/",
+        body,
+        "application/vnd.pypi.simple.v1+json",
+        headers={"Cache-Control": "max-age=600"},
+    )
+    [file] = fetch_files("foo", index_url=index.url)
+    assert file.url == index.file_url(wheel.name)
+    entry = cache_entry(cache, index, "foo").read_bytes()
+    assert b"s3cret" not in entry and b"alice" not in entry
+    index.clear_requests()
+    [again] = fetch_files("foo", index_url=index.url)
+    assert again == file and index.requests == []

@@ -23,7 +23,7 @@ class CacheBucket(enum.Enum):
     WHEELS = "wheels-v0"
     BUILT_WHEELS = "built-wheels-v0"
     WHEEL_METADATA = "wheel-metadata-v0"
-    SIMPLE = "simple-v0"
+    SIMPLE = "simple-v1"
     GIT = "git-v0"
     BUILD_ENVIRONMENTS = "build-environments-v0"  # isolated PEP 517 build envs, by resolved set
     INTERPRETER = "interpreter-v0"

@@ -1,6 +1,6 @@
 """Find one package's entries in every bucket, for `puffin clean PKG`.
 
-A package owns: its index pages (`simple-v0/<source>/<name>.json`), its METADATA files
+A package owns: its index pages (`simple-v1/<source>/<name>.page`), its METADATA files
 (`wheel-metadata-v0/<source>/<name>/`), its wheel links and their records
 (`wheels-v0/<source>/<name>/`), the `archive-v0` trees only those links point to, and its
 built-wheels entries: registry sdists by path (`pypi/<name>/`, `index/<d>/<name>/`), URL,
@@ -40,7 +40,7 @@ class PackageEntries:
 def package_entries(cache: Cache, name: PackageName) -> PackageEntries:
     """Every existing path of `name`'s entries (see the module docstring); reads only."""
     simple = cache.bucket(CacheBucket.SIMPLE)
-    pages = [d / f"{name}.json" for d in source_dirs(simple)]
+    pages = [d / f"{name}.page" for d in source_dirs(simple)]
     metadata = cache.bucket(CacheBucket.WHEEL_METADATA)
     metadata_dirs = [d / name for d in source_dirs(metadata)]
     wheels = cache.bucket(CacheBucket.WHEELS)

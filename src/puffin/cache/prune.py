@@ -32,7 +32,7 @@ _BUCKET_NAME = re.compile(r"[a-z][a-z0-9-]*-v[0-9]+")
 def unused_entries(cache: Cache, *, now: float) -> list[Path]:
     """Paths prune may delete, in a safe order (wheel links before the archives they named).
 
-    - buckets of other format versions (`simple-v1` when puffin reads `simple-v0`, or the
+    - buckets of other format versions (`simple-v0` when puffin reads `simple-v1`, or the
       reverse after a downgrade: the running puffin cannot read them either way);
     - trees a crashed clean renamed aside, and temp directories over an hour old;
     - wheel links whose archive is gone or whose local wheel file is gone, and wheel records

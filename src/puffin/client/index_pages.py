@@ -1,10 +1,13 @@
-"""Fetching one project page from one index, through the `simple-v0` HTTP cache."""
+"""Fetching one project page from one index, through the `simple-v1` HTTP cache."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import enum
+import logging
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from puffin.cache.cache import Cache, CacheBucket, index_key
@@ -15,14 +18,20 @@ from puffin.client.cache_policy import (
     freshness,
     policy_from_headers,
 )
-from puffin.client.page_cache import cached_page_from_records, read_cached_page, write_cached_page
+from puffin.client.page_cache import (
+    JSON_CONTENT_TYPES,
+    CachedPage,
+    page_without_credentials,
+    parse_body,
+    read_cached_page,
+    write_cached_page,
+)
 from puffin.client.session import Session, offline_error
 from puffin.client.urls import file_url_to_path, is_file_url, redact_url
 from puffin.errors import IndexError_
 from puffin.names import PackageName
 from puffin.pypi_types.file_record import FileRecord
 from puffin.pypi_types.simple_html import parse_project_html
-from puffin.pypi_types.simple_json import parse_project_json
 
 if TYPE_CHECKING:
     import httpx
@@ -31,10 +40,11 @@ JSON_AND_HTML_ACCEPT = (
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
     "text/html;q=0.01"
 )
-JSON_CONTENT_TYPES = frozenset({"application/vnd.pypi.simple.v1+json", "application/json"})
 HTML_CONTENT_TYPES = frozenset(
     {"application/vnd.pypi.simple.v1+html", "text/html", "application/xhtml+xml"}
 )
+logger = logging.getLogger("puffin.client")
+
 NOT_FOUND = frozenset({404, 410})  # an index without the project: the next one is asked
 
 
@@ -54,14 +64,17 @@ async def index_page(
     """
     if is_file_url(index_url):
         return await asyncio.to_thread(local_index_page, index_url, name)
-    path = cache.bucket(CacheBucket.SIMPLE) / index_key(index_url) / f"{name}.json"
+    path = cache.bucket(CacheBucket.SIMPLE) / index_key(index_url) / f"{name}.page"
     cached = read_cached_page(path)
     if cached is not None and (
         session.offline
         or freshness(cached.policy, time.time(), force_revalidate=force_revalidate)
         is Freshness.FRESH
     ):
-        return cached.records()
+        records = _cached_records(cached, path)
+        if records is not UNREADABLE:
+            return records
+        cached = None
     if session.offline:
         raise offline_error(name)
 
@@ -74,19 +87,47 @@ async def index_page(
     response = await session.get(url, headers=headers)
     now = time.time()
     if response.status_code == 304 and cached is not None:
-        renewed = after_not_modified(cached.policy, response.headers, now)
-        write_cached_page(path, dataclasses.replace(cached, policy=renewed))
-        return cached.records()
+        records = _cached_records(cached, path)
+        if records is not UNREADABLE:
+            renewed = after_not_modified(cached.policy, response.headers, now)
+            write_cached_page(path, dataclasses.replace(cached, policy=renewed))
+            return records
+        response = await session.get(url, headers={"Accept": JSON_AND_HTML_ACCEPT})
     page_url = str(response.url)
-    if response.status_code in NOT_FOUND:
-        records = None  # cached too, so --offline knows to ask the next index
-    else:
-        raise_for_status(response, url)
-        records = session.strip_credentials(parse_page(response, page_url))
     policy = policy_from_headers(response.headers, now)
+    if response.status_code in NOT_FOUND:
+        # Cached too, so --offline knows to ask the next index.
+        if policy is not None:
+            write_cached_page(path, CachedPage(page_url, policy, "", None))
+        return None
+    raise_for_status(response, url)
+    content_type = page_content_type(response, page_url)
+    served = parse_body(response.content, content_type, page_url)
+    records = session.strip_credentials(served)
     if policy is not None:
-        write_cached_page(path, cached_page_from_records(page_url, policy, records))
+        if any(kept is not read for kept, read in zip(records, served, strict=True)):
+            page = page_without_credentials(page_url, policy, records)
+        else:
+            page = CachedPage(page_url, policy, content_type, response.content)
+        write_cached_page(path, page)
     return records
+
+
+class _Unreadable(enum.Enum):
+    ENTRY = "unreadable"
+
+
+UNREADABLE = _Unreadable.ENTRY
+
+
+def _cached_records(cached: CachedPage, path: Path) -> tuple[FileRecord, ...] | _Unreadable | None:
+    """The entry's records; UNREADABLE when its body no longer parses (edited or damaged on
+    disk: bodies are only stored after they parsed once), so the page is fetched again."""
+    try:
+        return cached.records()
+    except IndexError_ as error:
+        logger.debug("Ignoring the cache entry %s: %s", path, error)
+        return UNREADABLE
 
 
 def local_index_page(index_url: str, name: PackageName) -> tuple[FileRecord, ...] | None:
@@ -104,18 +145,18 @@ def local_index_page(index_url: str, name: PackageName) -> tuple[FileRecord, ...
     return parse_project_html(text, page_url).files
 
 
-def parse_page(response: httpx.Response, page_url: str) -> tuple[FileRecord, ...]:
-    """Parse by the Content-Type the server answered with (PEP 691).
+def page_content_type(response: httpx.Response, page_url: str) -> str:
+    """The page's media type, when it is one we parse (PEP 691); an absent type is HTML,
+    what a bare static file server sends for an index.html.
 
     Any other type is an error: read as HTML, a JSON document, an error page or a binary
     holds no links, and the user would be told the project does not exist.
     """
-    content_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if content_type in JSON_CONTENT_TYPES:
-        return parse_project_json(response.content, page_url).files
-    # An absent type is HTML: what a bare static file server sends for an index.html.
-    if content_type in HTML_CONTENT_TYPES or not content_type:
-        return parse_project_html(response.text, page_url).files
+    content_type: str = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if content_type in JSON_CONTENT_TYPES or content_type in HTML_CONTENT_TYPES:
+        return content_type
+    if not content_type:
+        return "text/html"
     raise IndexError_(
         f"Index page {redact_url(page_url)} has Content-Type {content_type!r};"
         " expected an HTML or JSON simple index page"

@@ -1,71 +1,108 @@
-"""Index pages in `simple-v0`: parsed file records plus the HTTP policy that keeps them fresh."""
+"""Index pages in `simple-v1`: the page as served plus the HTTP policy that keeps it fresh."""
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from puffin.client.cache_policy import CachePolicy
-from puffin.fs import atomic_write_json, read_json
+from puffin.fs import atomic_write_bytes
 from puffin.pypi_types.file_record import FileRecord
-from puffin.pypi_types.simple_json import parse_file
+from puffin.pypi_types.simple_html import parse_project_html
+from puffin.pypi_types.simple_json import parse_file, parse_project_json
 
 logger = logging.getLogger("puffin.client")
+
+# Content types of a cache entry's body besides the served ones: records puffin re-encoded
+# (a page whose file URLs carried credentials, which must not reach the disk).
+RECORDS_TYPE = "application/x-puffin-records+json"
+JSON_CONTENT_TYPES = frozenset({"application/vnd.pypi.simple.v1+json", "application/json"})
 
 
 @dataclass(frozen=True)
 class CachedPage:
-    """One cached answer for `<index>/<name>/`: its files, or None when the index had no page.
+    """One cached answer for `<index>/<name>/`: the body as served, or no body (body None)
+    when the index had no page.
 
-    The records stay as decoded JSON until asked for: a stale entry the server replaces
-    with a new page is never parsed.
+    The body is stored as it arrived and parsed when its records are asked for. Re-encoding
+    parsed records cost ~0.12 s of a cold jupyter.in resolve (30,000 file records); the
+    served bytes are written as they are.
     """
 
     page_url: str
     policy: CachePolicy
-    raw_files: list[Any] | None
+    content_type: str
+    body: bytes | None
 
     def records(self) -> tuple[FileRecord, ...] | None:
-        if self.raw_files is None:
+        """The page's file records (IndexError_ if the body is not a usable page)."""
+        if self.body is None:
             return None
-        page_url = self.page_url
-        return tuple([parse_file(entry, page_url) for entry in self.raw_files])
+        return parse_body(self.body, self.content_type, self.page_url)
+
+
+def parse_body(body: bytes, content_type: str, page_url: str) -> tuple[FileRecord, ...]:
+    """Records of a page body whose content type is already known to be a page's."""
+    if content_type == RECORDS_TYPE:
+        return tuple([parse_file(entry, page_url) for entry in json.loads(body)])
+    if content_type in JSON_CONTENT_TYPES:
+        return parse_project_json(body, page_url).files
+    return parse_project_html(body.decode("utf-8", "replace"), page_url).files
 
 
 def read_cached_page(path: Path) -> CachedPage | None:
-    """The entry at `path`, or None when it is missing or not one we wrote (then refetched)."""
-    data = read_json(path)
-    if data is None:
+    """The entry at `path`, or None when it is missing or not one we wrote (then refetched).
+
+    An entry is one JSON header line (url, policy, content type) and the body after it.
+    """
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
         return None
-    if not isinstance(data, dict):
+    header_line, newline, body = data.partition(b"\n")
+    try:
+        header = json.loads(header_line) if newline else None
+    except ValueError:
+        header = None
+    if not isinstance(header, dict):
         logger.debug("Ignoring the unreadable cache entry %s", path)
         return None
-    page_url, files = data.get("url"), data.get("files")
-    policy = CachePolicy.from_json(data.get("policy"))
+    page_url, content_type = header.get("url"), header.get("content-type")
+    policy = CachePolicy.from_json(header.get("policy"))
+    missing = header.get("missing")
     if (
         not isinstance(page_url, str)
         or policy is None
-        or not (files is None or type(files) is list)
+        or not isinstance(content_type, str)
+        or type(missing) is not bool
     ):
         logger.debug("Ignoring the unreadable cache entry %s", path)
         return None
-    return CachedPage(page_url, policy, files)
+    return CachedPage(page_url, policy, content_type, None if missing else body)
 
 
 def write_cached_page(path: Path, page: CachedPage) -> None:
     """Replace the entry atomically; a cache that cannot be written only costs speed."""
-    entry = {"url": page.page_url, "policy": page.policy.to_json(), "files": page.raw_files}
+    header = {
+        "url": page.page_url,
+        "policy": page.policy.to_json(),
+        "content-type": page.content_type,
+        "missing": page.body is None,
+    }
+    data = json.dumps(header, separators=(",", ":")).encode() + b"\n" + (page.body or b"")
     try:
-        atomic_write_json(path, entry)
+        atomic_write_bytes(path, data)
     except OSError as error:
         logger.warning("Could not write the cache entry %s: %s", path, error.strerror or error)
 
 
-def cached_page_from_records(
-    page_url: str, policy: CachePolicy, records: tuple[FileRecord, ...] | None
+def page_without_credentials(
+    page_url: str, policy: CachePolicy, records: tuple[FileRecord, ...]
 ) -> CachedPage:
-    """The entry to store for a freshly fetched page."""
-    raw = None if records is None else [record.to_json() for record in records]
-    return CachedPage(page_url, policy, raw)
+    """The entry for a page whose file URLs spelled credentials: the records with the
+    credentials taken out, re-encoded, instead of the served bytes."""
+    body = json.dumps([record.to_json() for record in records], separators=(",", ":"))
+    return CachedPage(page_url, policy, RECORDS_TYPE, body.encode())
