@@ -29,10 +29,11 @@ def isolated_environment(
 
     Sets HOME (and XDG_CONFIG_HOME, XDG_CACHE_HOME, XDG_DATA_HOME under it) to an empty
     per-test directory so no user config, .netrc or user site-packages is read;
-    PUFFIN_CACHE_DIR to a per-test cache; NO_COLOR=1; PIP_CONFIG_FILE=/dev/null so a real pip
-    run by a test ignores the machine's pip.conf; PYENV_ROOT to the real one; and NO_PROXY
-    for 127.0.0.1. Returns the fake home. The directories live outside `tmp_path`, which
-    stays empty for the test itself.
+    PUFFIN_CACHE_DIR to a per-test cache; PUFFIN_NO_CONFIG=1 so a puffin.toml above the
+    checkout or the temp directory never applies (tests of settings files unset it);
+    NO_COLOR=1; PIP_CONFIG_FILE=/dev/null so a real pip run by a test ignores the machine's
+    pip.conf; PYENV_ROOT to the real one; and NO_PROXY for 127.0.0.1. Returns the fake home.
+    The directories live outside `tmp_path`, which stays empty for the test itself.
     """
     for name in list(os.environ):
         if name.startswith(_ISOLATED_PREFIXES) or name in _ISOLATED_NAMES:
@@ -45,6 +46,7 @@ def isolated_environment(
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("PUFFIN_CACHE_DIR", str(root / "puffin-cache"))
+    monkeypatch.setenv("PUFFIN_NO_CONFIG", "1")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("PYENV_ROOT", str(_PYENV_ROOT))

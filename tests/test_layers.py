@@ -20,6 +20,7 @@ LAYERS: dict[str, int] = {
     "client": 1,
     "cache": 1,
     "fs": 1,
+    "config_file": 1,
     "interpreter": 1,
     "interpreter_query": 1,
     "virtualenv": 1,

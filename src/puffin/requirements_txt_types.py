@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -86,3 +86,23 @@ class RequirementsTxt:
     require_hashes: bool
     trusted_hosts: tuple[str, ...]
     warnings: tuple[str, ...]
+
+    @classmethod
+    def of_requirements(
+        cls, requirements: Sequence[RequirementLine], warnings: Sequence[str] = ()
+    ) -> RequirementsTxt:
+        """Requirements that come with no file options (command-line arguments, pyproject)."""
+        return cls(
+            requirements=tuple(requirements),
+            constraints=(),
+            index_url=None,
+            extra_index_urls=(),
+            find_links=(),
+            no_index=False,
+            binary_policy=BinaryPolicy(),
+            prefer_binary=False,
+            pre=False,
+            require_hashes=False,
+            trusted_hosts=(),
+            warnings=tuple(warnings),
+        )

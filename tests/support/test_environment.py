@@ -17,8 +17,9 @@ def test_the_callers_package_settings_are_hidden() -> None:
         for name in os.environ
         if name.startswith(("PIP_", "PUFFIN_", "UV_")) or name in ("VIRTUAL_ENV", "CONDA_PREFIX")
     ]
-    assert sorted(leaked) == ["PIP_CONFIG_FILE", "PUFFIN_CACHE_DIR"]
+    assert sorted(leaked) == ["PIP_CONFIG_FILE", "PUFFIN_CACHE_DIR", "PUFFIN_NO_CONFIG"]
     assert os.environ["PIP_CONFIG_FILE"] == os.devnull
+    assert os.environ["PUFFIN_NO_CONFIG"] == "1"
     assert os.environ["NO_COLOR"] == "1"
 
 

@@ -74,7 +74,7 @@ def _clean(packages: tuple[str, ...], options: dict[str, Any]) -> None:
     printer.info("No cache entries found" if removed.empty else removal_summary(removed))
 
 
-_CLEAN_HELP = """Remove every cache entry, or only those of the named packages.
+_CLEAN_HELP = """Empty the cache, or only named packages.
 
 \b
 PKG entries are removed from every bucket: index pages, metadata, wheels (and the
@@ -86,6 +86,7 @@ Examples:
   puffin clean
   puffin clean flask requests
 """
+_CACHE_CLEAN_HELP = _CLEAN_HELP.replace("  puffin clean", "  puffin cache clean")
 
 
 @click.command("clean", help=_CLEAN_HELP)
@@ -98,10 +99,17 @@ def clean_command(packages: tuple[str, ...], **options: Any) -> None:
 
 @click.group("cache")
 def cache_group() -> None:
-    """Manage the cache: clean, prune, or show where it is."""
+    """Manage the cache: clean, prune, or locate it.
+
+    \b
+    Examples:
+      puffin cache dir
+      puffin cache prune
+      puffin cache clean flask
+    """
 
 
-@cache_group.command("clean", help=_CLEAN_HELP)
+@cache_group.command("clean", help=_CACHE_CLEAN_HELP)
 @click.argument("packages", nargs=-1, metavar="[PKG]...")
 @common_options
 @run_command
@@ -113,8 +121,16 @@ def cache_clean_command(packages: tuple[str, ...], **options: Any) -> None:
 @common_options
 @run_command
 def cache_prune_command(**options: Any) -> None:
-    """Remove unused entries: unpacked wheels no link points to, replaced builds, interrupted
-    build environments, other format versions' buckets, and temp directories over an hour old."""
+    """Remove cache entries nothing uses.
+
+    Unpacked wheels no link points to, replaced builds, interrupted build environments,
+    other format versions' buckets, and temp directories over an hour old. Entries that a
+    later run would use again stay.
+
+    \b
+    Example:
+      puffin cache prune
+    """
     from puffin.commands.clean import prune
 
     printer = Printer(options["quiet"])
@@ -134,7 +150,13 @@ def cache_prune_command(**options: Any) -> None:
 @common_options
 @run_command
 def cache_dir_command(**options: Any) -> None:
-    """Print the cache directory's absolute path."""
+    """Print the cache directory's absolute path.
+
+    \b
+    Examples:
+      puffin cache dir
+      puffin cache dir --cache-dir ./build-cache
+    """
     cache = _cache(options)
     try:
         click.echo(str(cache.root))

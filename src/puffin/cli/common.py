@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from puffin.cli.output import Printer
 from puffin.errors import PuffinError
+
+if TYPE_CHECKING:
+    from puffin.commands.pip_sync_options import IndexOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,7 +26,7 @@ def common_options(func: F) -> F:
         "--cache-dir",
         envvar="PUFFIN_CACHE_DIR",
         type=click.Path(file_okay=False),
-        help="Cache directory [env: PUFFIN_CACHE_DIR].",
+        help="Cache directory.",
     )(func)
     func = click.option(
         "--no-cache",
@@ -35,7 +38,25 @@ def common_options(func: F) -> F:
 
 
 def index_options(func: F) -> F:
-    """Where packages come from: the same four options on every command that fetches."""
+    """Where packages come from, and how indexes combine and authenticate: the same options
+    on every command that fetches."""
+    # Both default to None, not to their default value: pip-compile's header then names
+    # --index-strategy only when the user gave it.
+    func = click.option(
+        "--keyring-provider",
+        type=click.Choice(["disabled", "subprocess"]),
+        envvar="PUFFIN_KEYRING_PROVIDER",
+        help="subprocess: after a 401, ask the `keyring` command for the password of the user"
+        " the index URL names (default: disabled).",
+    )(func)
+    func = click.option(
+        "--index-strategy",
+        type=click.Choice(["first-index", "unsafe-first-match", "unsafe-best-match"]),
+        envvar="PUFFIN_INDEX_STRATEGY",
+        help="How several indexes combine: first-index (the default) takes a package only from"
+        " the first index that has it; unsafe-first-match tries an earlier index's versions"
+        " first; unsafe-best-match takes the best version of any.",
+    )(func)
     func = click.option("--no-index", is_flag=True, help="Ignore every index (only --find-links).")(
         func
     )
@@ -49,6 +70,22 @@ def index_options(func: F) -> F:
         func
     )
     return func
+
+
+def index_options_from(options: Mapping[str, Any]) -> IndexOptions:
+    """The IndexOptions of a command decorated with `index_options`."""
+    from puffin.client.index_strategy import IndexStrategy
+    from puffin.client.keyring import KeyringProvider
+    from puffin.commands.pip_sync_options import IndexOptions
+
+    return IndexOptions(
+        index_url=options["index_url"],
+        extra_index_urls=tuple(options["extra_index_url"]),
+        find_links=tuple(options["find_links"]),
+        no_index=options["no_index"],
+        index_strategy=IndexStrategy(options["index_strategy"] or "first-index"),
+        keyring_provider=KeyringProvider(options["keyring_provider"] or "disabled"),
+    )
 
 
 def run_command(func: F) -> F:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from puffin.cli.common import common_options, index_options, run_command
+from puffin.cli.common import common_options, index_options, index_options_from, run_command
 from puffin.cli.output import Printer
 
 if TYPE_CHECKING:
@@ -68,11 +67,14 @@ def _write(lines: Sequence[str]) -> None:
 @common_options
 @run_command
 def pip_freeze_command(**options: Any) -> None:
-    """Print the installed packages as requirement lines that pip-sync reads back.
+    """Print installed packages as requirements.
+
+    The lines are the ones pip-sync reads back to recreate the environment.
 
     \b
-    Example:
+    Examples:
       puffin pip-freeze > requirements.txt
+      puffin pip-freeze --python /path/to/venv/bin/python --exclude setuptools
     """
     from puffin.commands.inspect import pip_freeze
 
@@ -105,14 +107,17 @@ def pip_freeze_command(**options: Any) -> None:
 @common_options
 @run_command
 def pip_list_command(**options: Any) -> None:
-    """List the installed packages in columns, JSON or requirement lines.
+    """List installed packages.
+
+    In columns, JSON or requirement lines; --outdated asks the index for newer releases.
 
     \b
-    Example:
+    Examples:
+      puffin pip-list
       puffin pip-list --outdated
+      puffin pip-list --format json
     """
     from puffin.commands.inspect import pip_list, pip_list_outdated
-    from puffin.commands.pip_sync_options import IndexOptions
 
     if options["outdated"] and options["list_format"] == "freeze":
         raise click.UsageError("List format 'freeze' cannot be used with the --outdated option.")
@@ -125,13 +130,7 @@ def pip_list_command(**options: Any) -> None:
         if not options["outdated"]:
             _write(_listing(rows, options["list_format"]))
             return
-        index = IndexOptions(
-            index_url=options["index_url"],
-            extra_index_urls=options["extra_index_url"]
-            or tuple(os.environ.get("PUFFIN_EXTRA_INDEX_URL", "").split()),
-            find_links=tuple(options["find_links"]),
-            no_index=options["no_index"],
-        )
+        index = index_options_from(options)
         outdated = pip_list_outdated(environment, rows, cache, index, prerelease=options["pre"])
         _write(_outdated_listing(outdated, options["list_format"]))
 
@@ -214,11 +213,14 @@ def _outdated_listing(rows: Sequence[OutdatedDistribution], list_format: str) ->
 @common_options
 @run_command
 def pip_show_command(packages: tuple[str, ...], **options: Any) -> None:
-    """Show the metadata of installed packages and what requires them.
+    """Show details of installed packages.
+
+    Their metadata, location, what they require and what requires them.
 
     \b
-    Example:
+    Examples:
       puffin pip-show requests
+      puffin pip-show requests urllib3
     """
     from puffin.commands.inspect import pip_show
 
@@ -260,11 +262,14 @@ def _show_lines(dist: ShownDistribution) -> list[str]:
 @common_options
 @run_command
 def pip_check_command(**options: Any) -> None:
-    """Check that every installed package's requirements are installed in a fitting version.
+    """Check installed packages' requirements.
+
+    Exits with 1 when a package needs another that is missing or at a version it excludes.
 
     \b
-    Example:
+    Examples:
       puffin pip-check
+      puffin pip-check --python .venv/bin/python
     """
     from puffin.commands.inspect import pip_check
 
@@ -310,10 +315,12 @@ def pip_check_command(**options: Any) -> None:
 @common_options
 @run_command
 def pip_tree_command(**options: Any) -> None:
-    """Show the installed packages as a dependency tree.
+    """Show installed packages as a dependency tree.
 
     \b
-    Example:
+    Examples:
+      puffin pip-tree
+      puffin pip-tree --depth 1
       puffin pip-tree --invert --package certifi
     """
     from puffin.commands.inspect import pip_tree

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from puffin import __version__
+from puffin.cli.settings import install_settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,6 +27,7 @@ def cli(color: str) -> None:
 
 def _register() -> None:
     from puffin.cli.clean import cache_group, clean_command
+    from puffin.cli.completion import completion_command
     from puffin.cli.inspect import (
         pip_check_command,
         pip_freeze_command,
@@ -34,22 +36,29 @@ def _register() -> None:
         pip_tree_command,
     )
     from puffin.cli.pip_compile import pip_compile_command
+    from puffin.cli.pip_install import pip_install_command
     from puffin.cli.pip_sync import pip_sync_command
+    from puffin.cli.pip_uninstall import pip_uninstall_command
     from puffin.cli.venv import venv_command
 
     cli.add_command(cache_group)
     cli.add_command(clean_command)
+    cli.add_command(completion_command)
     cli.add_command(pip_check_command)
     cli.add_command(pip_compile_command)
     cli.add_command(pip_freeze_command)
+    cli.add_command(pip_install_command)
     cli.add_command(pip_list_command)
     cli.add_command(pip_show_command)
     cli.add_command(pip_sync_command)
     cli.add_command(pip_tree_command)
+    cli.add_command(pip_uninstall_command)
     cli.add_command(venv_command)
 
 
 _register()
+# After registration, so every command's options get their PUFFIN_* variable and file key.
+install_settings(cli)
 
 
 def main() -> None:

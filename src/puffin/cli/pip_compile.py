@@ -8,12 +8,27 @@ from typing import Any
 
 import click
 
-from puffin.cli.common import announce_wait, common_options, index_options, run_command
+from puffin.cli.common import (
+    announce_wait,
+    common_options,
+    index_options,
+    index_options_from,
+    run_command,
+)
 from puffin.cli.output import Printer, format_duration, plural
 
 # Options that shape how puffin runs, not what the file says: left out of the header.
 _NOT_IN_HEADER = frozenset(
-    {"python", "quiet", "verbose", "cache_dir", "no_cache", "refresh", "refresh_package"}
+    {
+        "python",
+        "quiet",
+        "verbose",
+        "cache_dir",
+        "no_cache",
+        "refresh",
+        "refresh_package",
+        "keyring_provider",
+    }
 )
 
 
@@ -110,15 +125,20 @@ _NOT_IN_HEADER = frozenset(
 @common_options
 @run_command
 def pip_compile_command(src_files: tuple[str, ...], **options: Any) -> None:
-    """Resolve requirement files (.in) into exact pins (.txt), as pip-compile does.
+    """Resolve requirements into a file of exact pins.
+
+    Reads .in or .txt requirement files or a pyproject.toml and writes pip-compile's
+    format. Pins already in the output file are kept while they still fit.
 
     \b
-    Example:
+    Examples:
       puffin pip-compile requirements.in -o requirements.txt
+      puffin pip-compile pyproject.toml --extra dev -o dev-requirements.txt
+      puffin pip-compile --upgrade-package requests requirements.in
+      puffin pip-compile --generate-hashes --python-version 3.12 requirements.in
     """
     from puffin.cache import Cache
     from puffin.commands.pip_compile import CompileOptions, OutputFormat, pip_compile
-    from puffin.commands.pip_sync_options import IndexOptions
     from puffin.compile_output import AnnotationStyle
     from puffin.errors import UsageError
     from puffin.names import normalize_name
@@ -147,12 +167,7 @@ def pip_compile_command(src_files: tuple[str, ...], **options: Any) -> None:
         python=options["python"],
         python_version=options["python_version"],
         python_platform=options["python_platform"],
-        index=IndexOptions(
-            index_url=options["index_url"],
-            extra_index_urls=tuple(options["extra_index_url"]),
-            find_links=tuple(options["find_links"]),
-            no_index=options["no_index"],
-        ),
+        index=index_options_from(options),
         upgrade=options["upgrade"],
         refresh=options["refresh"],
         refresh_packages=frozenset(normalize_name(n) for n in options["refresh_package"]),

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from puffin.cli.common import announce_wait, common_options, index_options, run_command
+from puffin.cli.common import (
+    announce_wait,
+    common_options,
+    index_options,
+    index_options_from,
+    run_command,
+)
 from puffin.cli.output import Printer, format_duration, plural
 from puffin.traits import SilentReporter
 
+if TYPE_CHECKING:
+    from puffin.commands.pip_sync_options import SyncOptions
 
-def _link_modes() -> list[str]:
+
+def link_modes() -> list[str]:
     return ["clone", "hardlink", "copy", "symlink"]
 
 
@@ -32,7 +41,7 @@ def _link_modes() -> list[str]:
     "--refresh", is_flag=True, help="Revalidate cached index pages and rebuild local projects."
 )
 @click.option("--refresh-package", multiple=True, help="Refresh one package only (repeatable).")
-@click.option("--link-mode", type=click.Choice(_link_modes()), help="How files get into the venv.")
+@click.option("--link-mode", type=click.Choice(link_modes()), help="How files get into the venv.")
 @click.option("--reinstall", is_flag=True, help="Reinstall every listed package.")
 @click.option("--reinstall-package", multiple=True, help="Reinstall this package (repeatable).")
 @click.option("-n", "--dry-run", is_flag=True, help="Show what would change; change nothing.")
@@ -50,46 +59,26 @@ def _link_modes() -> list[str]:
 @common_options
 @run_command
 def pip_sync_command(src_files: tuple[str, ...], **options: Any) -> None:
-    """Make an environment hold exactly the packages in requirement files.
+    """Make an environment match requirement files.
+
+    Installs what is missing, reinstalls what is at another version or from another
+    source, and uninstalls everything the files do not list. The files default to
+    requirements.txt; the environment to $VIRTUAL_ENV, then ./.venv.
 
     \b
-    Example:
+    Examples:
       puffin pip-sync requirements.txt
+      puffin pip-sync requirements.txt dev-requirements.txt
+      puffin pip-sync --dry-run --python .venv/bin/python requirements.txt
     """
     from puffin.cache import Cache
     from puffin.commands.pip_sync import pip_sync
-    from puffin.commands.pip_sync_options import IndexOptions, SyncOptions
-    from puffin.installer.link_mode import LinkMode
-    from puffin.names import normalize_name
 
     printer = Printer(options["quiet"])
     files = src_files or ("requirements.txt",)
-    sync_options = SyncOptions(
-        requirement_files=files,
-        python=options["python"],
-        index=IndexOptions(
-            index_url=options["index_url"],
-            extra_index_urls=_split_env_list("PUFFIN_EXTRA_INDEX_URL", options["extra_index_url"]),
-            find_links=tuple(options["find_links"]),
-            no_index=options["no_index"],
-        ),
-        offline=options["offline"],
-        refresh=options["refresh"],
-        refresh_packages=frozenset(normalize_name(n) for n in options["refresh_package"]),
-        link_mode=LinkMode(options["link_mode"]) if options["link_mode"] else None,
-        reinstall=options["reinstall"],
-        reinstall_packages=frozenset(normalize_name(n) for n in options["reinstall_package"]),
-        dry_run=options["dry_run"],
-        require_hashes=options["require_hashes"],
-        compile_bytecode=options["compile_bytecode"],
-        no_binary=_split_commas(options["no_binary"]),
-        only_binary=_split_commas(options["only_binary"]),
-        no_build=options["no_build"],
-        no_build_isolation=options["no_build_isolation"],
-        prerelease=options["pre"],
-    )
+    sync_options = sync_options_from(options, files)
     cache = Cache.from_settings(options["cache_dir"], no_cache=options["no_cache"])
-    reporter = _reporter(options["quiet"])
+    reporter = progress_reporter(options["quiet"])
     try:
         cache.init()
         with cache.shared_lock(on_wait=announce_wait(printer)):
@@ -100,17 +89,40 @@ def pip_sync_command(src_files: tuple[str, ...], **options: Any) -> None:
         cache.cleanup()
     for warning in result.warnings:
         printer.warning(warning)
-    _print_result(printer, result)
+    print_sync_result(printer, result)
 
 
-def _split_commas(values: tuple[str, ...]) -> tuple[str, ...]:
+def sync_options_from(
+    options: Mapping[str, Any], requirement_files: tuple[str, ...]
+) -> SyncOptions:
+    """The SyncOptions of pip-sync's options (pip-install shares them)."""
+    from puffin.commands.pip_sync_options import SyncOptions
+    from puffin.installer.link_mode import LinkMode
+    from puffin.names import normalize_name
+
+    return SyncOptions(
+        requirement_files=requirement_files,
+        python=options["python"],
+        index=index_options_from(options),
+        offline=options["offline"],
+        refresh=options["refresh"],
+        refresh_packages=frozenset(normalize_name(n) for n in options["refresh_package"]),
+        link_mode=LinkMode(options["link_mode"]) if options["link_mode"] else None,
+        reinstall=options["reinstall"],
+        reinstall_packages=frozenset(normalize_name(n) for n in options["reinstall_package"]),
+        dry_run=options["dry_run"],
+        require_hashes=options["require_hashes"],
+        compile_bytecode=options["compile_bytecode"],
+        no_binary=split_commas(options["no_binary"]),
+        only_binary=split_commas(options["only_binary"]),
+        no_build=options["no_build"],
+        no_build_isolation=options["no_build_isolation"],
+        prerelease=options["pre"],
+    )
+
+
+def split_commas(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
-
-
-def _split_env_list(variable: str, given: tuple[str, ...]) -> tuple[str, ...]:
-    if given:
-        return given
-    return tuple(os.environ.get(variable, "").split())
 
 
 class _QuietReporter(SilentReporter):
@@ -118,7 +130,7 @@ class _QuietReporter(SilentReporter):
         pass
 
 
-def _reporter(quiet: int) -> Any:
+def progress_reporter(quiet: int) -> Any:
     if quiet or not sys.stderr.isatty():
         return _QuietReporter()
     from puffin.cli.lazy_progress import LazyProgressReporter
@@ -126,7 +138,7 @@ def _reporter(quiet: int) -> Any:
     return LazyProgressReporter()
 
 
-def _print_result(printer: Printer, result: Any) -> None:
+def print_sync_result(printer: Printer, result: Any) -> None:
     elapsed = format_duration(result.elapsed_seconds)
     if not result.installed and not result.uninstalled:
         printer.info(printer.dim(f"Audited {plural(result.audited, 'package')} in {elapsed}"))

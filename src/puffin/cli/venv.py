@@ -21,11 +21,15 @@ from puffin.cli.output import Printer
 @common_options
 @run_command
 def venv_command(path: str, **options: Any) -> None:
-    """Create a virtualenv at PATH (default .venv).
+    """Create a virtual environment.
+
+    PATH defaults to .venv. Nothing is installed into it unless --seed asks for pip.
 
     \b
-    Example:
+    Examples:
+      puffin venv
       puffin venv .venv --python 3.12
+      puffin venv --seed --prompt myproject
     """
     from puffin.cache import Cache
     from puffin.commands.pip_sync_options import IndexOptions

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator
 from typing import TypeVar
 
 import httpx
 
 from puffin import __version__
-from puffin.client.auth import split_credentials
+from puffin.client.auth import (
+    Credentials,
+    CredentialSource,
+    CredentialStore,
+    SentCredentials,
+    split_credentials,
+)
 from puffin.client.retry import (
     DEFAULT_RETRIES,
     backoff_delay,
@@ -133,8 +140,61 @@ def status_reason(response: httpx.Response) -> str:
 
 def raise_for_status(response: httpx.Response, url: str) -> None:
     """Raise NetworkError naming the (redacted) URL for any 4xx/5xx answer."""
+    if response.status_code == 401:
+        # Requests through StoreAuth never get here; a direct URL carrying its own
+        # credentials does.
+        if "authorization" in response.request.headers:
+            why = "authentication failed with the credentials from the URL"
+        else:
+            why = "credentials are missing"
+        raise NetworkError(redact_url(url), f"{status_reason(response)}: {why}")
     if response.status_code >= 400:
         raise NetworkError(redact_url(url), status_reason(response))
+
+
+def basic_authorization(credentials: Credentials) -> str:
+    """The `Authorization` header value for HTTP basic auth (RFC 7617, UTF-8)."""
+    userpass = f"{credentials.username}:{credentials.password}".encode()
+    return "Basic " + base64.b64encode(userpass).decode("ascii")
+
+
+class StoreAuth(httpx.Auth):
+    """Basic auth from a CredentialStore, for every request of a run.
+
+    A 401 asks the keyring (when enabled, once per origin) and, given a password not tried
+    yet, sends the request again; a 401 that remains raises NetworkError saying which
+    credentials failed or what was missing, so no caller has to interpret a 401.
+    """
+
+    def __init__(self, store: CredentialStore) -> None:
+        self._store = store
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        # A synchronous client: the credentials known now, without the keyring.
+        sent = self._store.credentials_for(str(request.url))
+        if sent is not None:
+            request.headers["Authorization"] = basic_authorization(sent.credentials)
+        yield request
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        url = str(request.url)
+        sent = self._store.credentials_for(url)
+        if sent is not None:
+            request.headers["Authorization"] = basic_authorization(sent.credentials)
+        response = yield request
+        if response.status_code != 401:
+            return
+        found = await self._store.keyring_credentials(url, sent)
+        if found is not None and (sent is None or found != sent.credentials):
+            request.headers["Authorization"] = basic_authorization(found)
+            response = yield request
+            if response.status_code != 401:
+                return
+            sent = SentCredentials(found, CredentialSource.KEYRING)
+        reason = self._store.unauthorized_reason(url, sent)
+        raise NetworkError(redact_url(url), f"{status_reason(response)}: {reason}")
 
 
 def is_transient(error: httpx.RequestError) -> bool:
@@ -217,8 +277,8 @@ async def with_retries(
 
 
 def without_credentials(
-    url: str, auth: tuple[str, str] | None
-) -> tuple[str, tuple[str, str] | None]:
+    url: str, auth: httpx.Auth | None
+) -> tuple[str, httpx.Auth | tuple[str, str] | None]:
     """Move credentials written in `url` into basic auth: httpx logs request URLs in full."""
     clean, credentials = split_credentials(url)
     if credentials is None:
@@ -233,7 +293,7 @@ async def request_with_retries(
     *,
     headers: dict[str, str] | None = None,
     retries: int = DEFAULT_RETRIES,
-    auth: tuple[str, str] | None = None,
+    auth: httpx.Auth | None = None,
 ) -> httpx.Response:
     """Send a request and read its body, retrying connect errors, timeouts, 5xx, 429 and
     truncated bodies with backoff (honouring Retry-After). Other answers, 404 included, are

@@ -18,6 +18,8 @@ from puffin.cache.cache import PYPI_URL, Cache
 from puffin.client.file_conversion import file_from_record
 from puffin.client.find_links import find_links_records, is_remote
 from puffin.client.index_pages import index_page
+from puffin.client.index_strategy import IndexStrategy
+from puffin.client.keyring import KeyringProvider
 from puffin.client.retry import DEFAULT_RETRIES
 from puffin.client.session import Session
 from puffin.client.urls import file_url_to_path, is_file_url
@@ -39,12 +41,15 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class IndexSettings:
-    """Where to look for distributions (`--index-url`, `--extra-index-url`, `--find-links`)."""
+    """Where to look for distributions (`--index-url`, `--extra-index-url`, `--find-links`),
+    how several indexes combine, and whether a 401 may ask the keyring."""
 
     index_url: str = PYPI_URL
     extra_index_urls: tuple[str, ...] = ()
     find_links: tuple[str, ...] = ()
     no_index: bool = False
+    strategy: IndexStrategy = IndexStrategy.FIRST_INDEX
+    keyring_provider: KeyringProvider = KeyringProvider.DISABLED
 
     @property
     def index_urls(self) -> tuple[str, ...]:
@@ -52,7 +57,11 @@ class IndexSettings:
 
 
 class ProjectFiles:
-    """One project's files, grouped by version: its index page's, then its find-links ones.
+    """One project's files, grouped by version: its index pages', then its find-links ones.
+
+    A version's files come from one index, the first (in priority order) whose page lists
+    that version; later indexes' files of the same version are never used, so a version
+    cannot change under a user because another index also has it.
 
     A version's Files are built when that version is first asked for. A page can list
     thousands of files (numpy, boto3) while a resolver looks at a few versions, and building
@@ -60,21 +69,34 @@ class ProjectFiles:
     for a cached 2,500-file page, ~80 ms to build every File, ~17 ms for the newest version.
     """
 
-    def __init__(
-        self, name: PackageName, index: IndexLocation | None, records: Iterable[FileRecord]
-    ) -> None:
+    def __init__(self, name: PackageName, *, by_index_first: bool = False) -> None:
         self.name = name
-        self._index = index
-        self._pending: dict[Version, list[FileRecord]] = {}
+        # unsafe-first-match: preferred_versions() lists an earlier index's versions first.
+        self._by_index_first = by_index_first
+        self._pending: dict[Version, tuple[IndexLocation, list[FileRecord]]] = {}
         self._built: dict[Version, list[File]] = {}
+        self._rank: dict[Version, int] = {}  # the priority of the index a version comes from
+        self._indexes = 0
+
+    def add_index_records(self, index: IndexLocation, records: Iterable[FileRecord]) -> None:
+        """Add one index's page, after the pages of every index before it in priority order:
+        only versions no earlier index offered are taken from it."""
+        rank = self._indexes
+        self._indexes += 1
+        taken = self._pending.keys() | self._rank.keys()
+        fresh: dict[Version, tuple[IndexLocation, list[FileRecord]]] = {}
         for record in records:
             version = _record_version(record.filename)
-            if version is not None:
-                self._pending.setdefault(version, []).append(record)
-            else:
-                file = self._convert(record)  # logs why a name without a version is unusable
-                if file is not None:
+            if version is None:
+                file = self._convert(record, index)  # logs why a name without a version is unusable
+                if file is not None and file.dist.version not in taken:
+                    self._rank.setdefault(file.dist.version, rank)
                     self.add_files([file])
+            elif version not in taken:
+                fresh.setdefault(version, (index, []))[1].append(record)
+        self._pending.update(fresh)
+        for version in fresh:
+            self._rank.setdefault(version, rank)
 
     def add_files(self, files: Iterable[File]) -> None:
         """Add already-built files (a find-links location's) after those already known."""
@@ -85,20 +107,39 @@ class ProjectFiles:
         """Every version some file was offered for, newest first."""
         return sorted(self._pending.keys() | self._built.keys(), reverse=True)
 
+    def preferred_versions(self) -> list[Version]:
+        """The versions in the order the index strategy tries them: newest first, except that
+        unsafe-first-match lists every version of an earlier index before a later one's
+        (find-links versions count as the first index's)."""
+        newest_first = self.versions()
+        if not self.ranks_indexes:
+            return newest_first
+        return sorted(newest_first, key=self.index_rank)
+
+    @property
+    def ranks_indexes(self) -> bool:
+        """Whether the strategy tries versions by index first (unsafe-first-match) and more
+        than one index offered the project: then index_rank() orders candidates."""
+        return self._by_index_first and self._indexes > 1
+
+    def index_rank(self, version: Version) -> int:
+        """0 for a version of the first index (or only of find-links), 1 for the next..."""
+        return self._rank.get(version, 0)
+
     def files(self, version: Version) -> list[File]:
         """The usable files of one version (maybe none: all of them may be unusable)."""
         pending = self._pending.pop(version, None)
         if pending is not None:
-            built = [file for record in pending if (file := self._convert(record)) is not None]
+            index, records = pending
+            built = [f for record in records if (f := self._convert(record, index)) is not None]
             self._built[version] = built + self._built.get(version, [])
         return list(self._built.get(version, ()))
 
     def all_files(self) -> list[File]:
         return [file for version in self.versions() for file in self.files(version)]
 
-    def _convert(self, record: FileRecord) -> File | None:
-        assert self._index is not None  # records only come with the index that sent them
-        file = file_from_record(record, self._index)
+    def _convert(self, record: FileRecord, index: IndexLocation) -> File | None:
+        file = file_from_record(record, index)
         if file is not None and file.dist.name != self.name:
             logger.debug("Skipping %s on the page of %s: another project", file.filename, self.name)
             return None
@@ -153,8 +194,11 @@ class RegistryClient:
         indexes = IndexSettings() if indexes is None else indexes
         self.cache = cache
         self.refresh = refresh
-        self._session = Session(client, offline=offline, retries=retries)
-        strip = self._session.credentials.strip_url
+        self.strategy = indexes.strategy
+        self._session = Session(
+            client, offline=offline, retries=retries, keyring=indexes.keyring_provider
+        )
+        strip = self._session.credentials.add_index
         self._index_urls = tuple(strip(url).rstrip("/") for url in indexes.index_urls)
         self._find_links = tuple(
             strip(location)
@@ -187,8 +231,9 @@ class RegistryClient:
     # -- project pages ------------------------------------------------------------------
 
     async def project_files(self, name: PackageName) -> list[File]:
-        """Every file offered for `name`: from the first index that knows the project (later
-        indexes are not consulted for it), plus every find-links location."""
+        """Every file offered for `name`: from the indexes the strategy reads (first-index:
+        the first index that knows the project; later ones are not asked), plus every
+        find-links location."""
         return (await self.project(name)).all_files()
 
     async def project(self, name: PackageName) -> ProjectFiles:
@@ -201,10 +246,16 @@ class RegistryClient:
             self._once(("find-links", location), functools.partial(self._flat_files, location))
             for location in self._find_links
         ]
-        (index, records), flat = await asyncio.gather(
-            self._first_index(name), asyncio.gather(*listings)
+        pages = (
+            self._first_index(name)
+            if self.strategy is IndexStrategy.FIRST_INDEX
+            else self._every_index(name)
         )
-        project = ProjectFiles(name, index, records)
+        found, flat = await asyncio.gather(pages, asyncio.gather(*listings))
+        by_index_first = self.strategy is IndexStrategy.UNSAFE_FIRST_MATCH
+        project = ProjectFiles(name, by_index_first=by_index_first)
+        for index, records in found:
+            project.add_index_records(index, records)
         for listing in flat:
             project.add_files(listing.get(name, ()))
         return project
@@ -238,15 +289,30 @@ class RegistryClient:
 
     async def _first_index(
         self, name: PackageName
-    ) -> tuple[IndexLocation | None, tuple[FileRecord, ...]]:
-        refresh = self.refresh if isinstance(self.refresh, bool) else name in self.refresh
+    ) -> list[tuple[IndexLocation, tuple[FileRecord, ...]]]:
+        """The page of the first index that has one, asking the indexes one after another."""
         for index_url in self._index_urls:
-            records = await index_page(
-                self._session, self.cache, index_url, name, force_revalidate=refresh
-            )
+            records = await self._page(index_url, name)
             if records is not None:
-                return IndexLocation(index_url), records
-        return None, ()
+                return [(IndexLocation(index_url), records)]
+        return []
+
+    async def _every_index(
+        self, name: PackageName
+    ) -> list[tuple[IndexLocation, tuple[FileRecord, ...]]]:
+        """Every index's page, in priority order, asked all at once."""
+        pages = await asyncio.gather(*(self._page(url, name) for url in self._index_urls))
+        return [
+            (IndexLocation(url), records)
+            for url, records in zip(self._index_urls, pages, strict=True)
+            if records is not None
+        ]
+
+    async def _page(self, index_url: str, name: PackageName) -> tuple[FileRecord, ...] | None:
+        refresh = self.refresh if isinstance(self.refresh, bool) else name in self.refresh
+        return await index_page(
+            self._session, self.cache, index_url, name, force_revalidate=refresh
+        )
 
     async def _flat_files(self, location: str) -> dict[PackageName, list[File]]:
         """One find-links location's files by project: listed once per run for all projects."""

@@ -6,6 +6,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from puffin.client.auth import CredentialStore
+from puffin.client.keyring import KeyringProvider
 from puffin.client.retry import DEFAULT_RETRIES
 from puffin.client.urls import redact_url
 from puffin.errors import OfflineError
@@ -29,10 +30,11 @@ class Session:
         *,
         offline: bool = False,
         retries: int = DEFAULT_RETRIES,
+        keyring: KeyringProvider = KeyringProvider.DISABLED,
     ) -> None:
         self.offline = offline
         self.retries = retries
-        self.credentials = CredentialStore()
+        self.credentials = CredentialStore(keyring=keyring)
         self._client = client
         self._owns_client = client is None
 
@@ -51,7 +53,8 @@ class Session:
             self._client = None
 
     async def get(self, url: str, *, headers: dict[str, str] | None = None) -> httpx.Response:
-        """GET with retries and the credentials of `url`'s origin; any status is returned.
+        """GET with retries and the credentials of `url`'s origin; any status but 401 is
+        returned (a 401 that the keyring cannot cure raises NetworkError, see StoreAuth).
 
         Callers check --offline first to say what is missing; this is the last guard.
         """

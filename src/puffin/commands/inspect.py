@@ -178,6 +178,8 @@ async def _latest_releases(
         extra_index_urls=index.extra_index_urls,
         find_links=index.find_links,
         no_index=index.no_index,
+        strategy=index.index_strategy,
+        keyring_provider=index.keyring_provider,
     )
     async with RegistryClient(cache=cache, indexes=indexes) as client:
         return list(await asyncio.gather(*(_latest(client, row.name, settings) for row in rows)))
@@ -191,7 +193,8 @@ async def _latest(
     from puffin.resolver.candidate_selector import Selected, select_from_versions
 
     project = await client.project(name)
-    result = select_from_versions(name, SpecifierSet(), project.versions(), project.files, settings)
+    versions = project.preferred_versions()  # what an upgrade would take, by --index-strategy
+    result = select_from_versions(name, SpecifierSet(), versions, project.files, settings)
     if not isinstance(result, Selected):
         return None
     return result.version, "wheel" if result.file.is_wheel else "sdist"

@@ -252,20 +252,7 @@ def _read_input(path: str, options: CompileOptions, environ: Mapping[str, str]) 
     from puffin.pyproject_input import read_pyproject
 
     project = read_pyproject(path, extras=options.extras, all_extras=options.all_extras)
-    return RequirementsTxt(
-        requirements=project.requirements,
-        constraints=(),
-        index_url=None,
-        extra_index_urls=(),
-        find_links=(),
-        no_index=False,
-        binary_policy=BinaryPolicy(),
-        prefer_binary=False,
-        pre=False,
-        require_hashes=False,
-        trusted_hosts=(),
-        warnings=project.warnings,
-    )
+    return RequirementsTxt.of_requirements(project.requirements, project.warnings)
 
 
 def _is_pyproject(path: str) -> bool:
@@ -367,6 +354,98 @@ def _pinned(
     return None, found.requirement.partition(" @ ")[2], None
 
 
+@dataclass(frozen=True)
+class Resolution:
+    """What the solver chose, and what explains it."""
+
+    versions: dict[PackageName, Version]  # every project of the solution
+    sourced: dict[PackageName, _Sourced]  # the projects a primary line names by their source
+    primary: list[RequirementLine]  # the primary lines, every source line now named
+    provider: PythonProvider  # its `dependencies` are the edges behind `# via`
+    solution: dict[Package, Version]
+
+
+async def resolve_requirements(
+    client: RegistryClient,
+    cache: Cache,
+    interpreter: Interpreter,
+    settings: SelectorSettings,
+    markers: Mapping[str, str],
+    primary: Sequence[RequirementLine],
+    constraints: Sequence[RequirementLine],
+    overrides: Sequence[RequirementLine],
+    preferences: Mapping[PackageName, Version],
+    *,
+    no_build: bool,
+    no_build_isolation: bool,
+    refresh: bool | frozenset[PackageName],
+    offline: bool = False,
+    installed: Mapping[PackageName, DirectPackage] | None = None,
+    no_dependencies: bool = False,
+) -> Resolution:
+    """Solve `primary` (markers already found true) for `markers`: sources are built for their
+    metadata first, sdists only when the solver needs theirs. pip-compile and pip-install
+    share it; `installed` and `no_dependencies` are pip-install's (see PythonProvider)."""
+    made: list[SourcePreparer] = []
+
+    def preparer() -> SourcePreparer:
+        if not made:
+            made.append(
+                make_preparer(
+                    cache,
+                    client,
+                    interpreter,
+                    settings,
+                    no_build=no_build,
+                    no_build_isolation=no_build_isolation,
+                    offline=offline,
+                    refresh=refresh,
+                )
+            )
+        return made[0]
+
+    sourced_lines = await _build_sources(
+        [line for line in primary if line.url is not None],
+        client,
+        preparer,
+        no_build=no_build,
+    )
+    primary = [
+        replace(line, name=sourced_lines[line].name) if line in sourced_lines else line
+        for line in primary
+    ]
+    sourced = {found.name: found for found in sourced_lines.values()}
+
+    async def sdist_metadata(file: File) -> bytes:
+        dist = await asyncio.to_thread(preparer().sdist, file, want_wheel=False)
+        return dist.metadata
+
+    provider = PythonProvider(
+        client,
+        asyncio.get_running_loop(),
+        settings,
+        markers,
+        _root_requirements(primary),
+        constraints=_specifiers(constraints),
+        overrides=_specifiers(overrides),
+        preferences=preferences,
+        direct={name: found.package for name, found in sourced.items()},
+        installed=installed,
+        no_dependencies=no_dependencies,
+        sdist_metadata=None if no_build else sdist_metadata,
+    )
+    try:
+        solution = await asyncio.to_thread(solve, ROOT, ROOT_VERSION, provider)
+    finally:
+        await provider.cancel_prefetches()
+    versions = {
+        package.name: version
+        for package, version in solution.items()
+        if isinstance(package, PythonPackage) and package.extra is None
+    }
+    return Resolution(versions, sourced, primary, provider, solution)
+
+
 async def _resolve(
     options: CompileOptions,
     cache: Cache,
@@ -395,61 +474,22 @@ async def _resolve(
         options.upgrade or options.refresh or options.upgrade_packages | options.refresh_packages
     )
     async with RegistryClient(cache=cache, indexes=indexes, refresh=refresh) as client:
-        made: list[SourcePreparer] = []
-
-        def preparer() -> SourcePreparer:
-            if not made:
-                made.append(
-                    make_preparer(
-                        cache,
-                        client,
-                        interpreter,
-                        settings,
-                        no_build=options.no_build,
-                        no_build_isolation=options.no_build_isolation,
-                        offline=False,
-                        refresh=refresh,
-                    )
-                )
-            return made[0]
-
-        sourced_lines = await _build_sources(
-            [line for line in primary if line.url is not None],
+        resolution = await resolve_requirements(
             client,
-            preparer,
-            no_build=options.no_build,
-        )
-        primary = [
-            replace(line, name=sourced_lines[line].name) if line in sourced_lines else line
-            for line in primary
-        ]
-        sourced = {found.name: found for found in sourced_lines.values()}
-
-        async def sdist_metadata(file: File) -> bytes:
-            dist = await asyncio.to_thread(preparer().sdist, file, want_wheel=False)
-            return dist.metadata
-
-        provider = PythonProvider(
-            client,
-            asyncio.get_running_loop(),
+            cache,
+            interpreter,
             settings,
             target.markers,
-            _root_requirements(primary),
-            constraints=_specifiers(constraints),
-            overrides=_specifiers(overrides),
-            preferences=preferences,
-            direct={name: found.package for name, found in sourced.items()},
-            sdist_metadata=None if options.no_build else sdist_metadata,
+            primary,
+            constraints,
+            overrides,
+            preferences,
+            no_build=options.no_build,
+            no_build_isolation=options.no_build_isolation,
+            refresh=refresh,
         )
-        try:
-            solution = await asyncio.to_thread(solve, ROOT, ROOT_VERSION, provider)
-        finally:
-            await provider.cancel_prefetches()
-        versions = {
-            package.name: version
-            for package, version in solution.items()
-            if isinstance(package, PythonPackage) and package.extra is None
-        }
+        versions, sourced, primary = resolution.versions, resolution.sourced, resolution.primary
+        provider, solution = resolution.provider, resolution.solution
         hashes: dict[PackageName, tuple[str, ...]] = {}
         locked: list[LockedPackage] = []
         for name, version in versions.items():

@@ -74,7 +74,7 @@ def pip_sync(
         requirements.constraints,
         interpreter.markers,
         require_hashes=options.require_hashes or requirements.require_hashes,
-        sources=_source_lines(requirements, options, cache, interpreter),
+        sources=source_lines(requirements, options, cache, interpreter),
     )
     installed = scan_site_packages(interpreter.scheme)
     reinstall = frozenset(options.reinstall_packages)
@@ -129,7 +129,7 @@ def _plan(
     return replace(plan, remove=tuple(d for d in plan.remove if d.name not in protected))
 
 
-def _source_lines(
+def source_lines(
     requirements: RequirementsTxt, options: SyncOptions, cache: Cache, interpreter: Interpreter
 ) -> dict[RequirementLine, Wanted]:
     """The lines naming a source to build, as Wanted (see sync_sources.py)."""
@@ -158,7 +158,7 @@ def _source_lines(
     )
 
 
-def _desired_for(item: Wanted, version: Version) -> Desired:
+def desired_for(item: Wanted, version: Version) -> Desired:
     url = item.url
     if item.source is not None:
         from puffin.commands.sync_sources import source_url_key
@@ -197,7 +197,7 @@ def _plan_without_network(
                 unresolved.append(item)
                 continue
         versions[item.name] = version
-        desired.append(_desired_for(item, version))
+        desired.append(desired_for(item, version))
     return _plan(desired, installed, options, reinstall, prefix), versions, unresolved
 
 
@@ -230,7 +230,7 @@ def _sync_with_network(
         )
     )
     versions = {**versions, **fetched.versions}
-    desired = [_desired_for(item, versions[item.name]) for item in wanted]
+    desired = [desired_for(item, versions[item.name]) for item in wanted]
     plan = _plan(desired, installed, options, reinstall, interpreter.sys_prefix)
     to_install = [*plan.install, *(entry.desired for entry in plan.reinstall)]
     removals = [*(installed[e.desired.name] for e in plan.reinstall), *plan.remove]

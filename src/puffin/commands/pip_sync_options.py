@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from puffin.client.index_strategy import IndexStrategy
+from puffin.client.keyring import KeyringProvider
 from puffin.installer.link_mode import LinkMode
 from puffin.names import PackageName
 
@@ -18,6 +20,8 @@ class IndexOptions:
     extra_index_urls: tuple[str, ...] = ()
     find_links: tuple[str, ...] = ()
     no_index: bool = False
+    index_strategy: IndexStrategy = IndexStrategy.FIRST_INDEX
+    keyring_provider: KeyringProvider = KeyringProvider.DISABLED
 
 
 @dataclass(frozen=True)

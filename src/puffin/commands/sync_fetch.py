@@ -53,6 +53,8 @@ def index_settings(options: IndexOptions, requirements: RequirementsTxt) -> Inde
         ),
         find_links=tuple(dict.fromkeys((*requirements.find_links, *options.find_links))),
         no_index=options.no_index or requirements.no_index,
+        strategy=options.index_strategy,
+        keyring_provider=options.keyring_provider,
     )
 
 
@@ -121,7 +123,7 @@ async def _choose(
     """Read one registry line's page and choose its wheel."""
     project = await client.project(item.name)
     result = select_from_versions(
-        item.name, item.specifier, project.versions(), project.files, settings
+        item.name, item.specifier, project.preferred_versions(), project.files, settings
     )
     if isinstance(result, NotSelected):
         raise NoMatchingDistribution(
@@ -163,7 +165,10 @@ async def fetch_wheels(
                 cached = preparer.cached_registry_wheel(
                     item.name,
                     pin,
-                    index_urls=indexes.index_urls,
+                    # The first index's wheels only: one cached from a later index may be
+                    # of a name the first index owns, or a second copy of a version the
+                    # first has too; only the pages can tell (--index-strategy).
+                    index_urls=indexes.index_urls[:1],
                     tag_priority=settings.tag_priority,
                     allowed_hashes=item.hashes,
                 )

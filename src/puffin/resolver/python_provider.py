@@ -111,6 +111,8 @@ class PythonProvider:
         overrides: Mapping[PackageName, SpecifierSet] | None = None,
         preferences: Mapping[PackageName, Version] | None = None,
         direct: Mapping[PackageName, DirectPackage] | None = None,
+        installed: Mapping[PackageName, DirectPackage] | None = None,
+        no_dependencies: bool = False,
         sdist_metadata: Callable[[File], Awaitable[bytes]] | None = None,
         sdist_refusal: str = "building its source distribution is not supported yet",
     ) -> None:
@@ -129,6 +131,12 @@ class PythonProvider:
         self.sdist_refusal = sdist_refusal
         # Projects given as a source (a path, git, a URL): one version, metadata known.
         self.sources = dict(direct or {})
+        # What the target environment holds (pip-install): taken while a range admits it,
+        # before any other version and without asking the index, so an install changes only
+        # what it must (uv's rule); its METADATA gives its edges.
+        self.installed = installed or {}  # a Mapping that may read METADATA lazily
+        # pip-install --no-deps: each requirement alone, its dependencies never asked for.
+        self.no_dependencies = no_dependencies
         # Listed versions that cannot be used, with the reason the report gives.
         self.unusable: dict[tuple[PackageName, Version], str] = {}
         self.prerelease = (
@@ -177,6 +185,9 @@ class PythonProvider:
         """From `version` up to the next version the index lists (see pubgrub/spans.py)."""
         if isinstance(package, RootPackage) or package.name in self.sources:
             return VersionRange.singleton(version)
+        if self._is_installed(package.name, version):
+            # The index may not list it, or not be asked at all: its neighbours are unknown.
+            return VersionRange.singleton(version)
         key = (package.name, version)
         found = self._spans.get(key)
         if found is None:
@@ -209,6 +220,10 @@ class PythonProvider:
             self.dependencies[(package, version)] = dict(self.root_dependencies)
             self._run(self._prefetch_new(self.root_dependencies))
             return self.root_dependencies
+        if self.no_dependencies:  # an extra is still its base package at the same version
+            if package.extra is None:
+                return {}
+            return {PythonPackage(package.name): VersionRange.singleton(version)}
         return self._run(self._dependencies(package, version))
 
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
@@ -230,11 +245,24 @@ class PythonProvider:
         direct = self.sources.get(name)
         if direct is not None:  # a source the user named: that version or nothing
             return direct.version if range.contains(direct.version, prereleases=True) else None
-        project = await self.client.project(name)
         constraint = self.constraints.get(name)
         if constraint is not None:
             range = range & constraint
+        installed = self._installed_in(name, range)
+        if installed is not None:
+            return installed
+        project = await self.client.project(name)
         candidates = self._candidates(name, self._versions_of(name, project), range)
+        if project.ranks_indexes:
+            # --index-strategy unsafe-first-match: an earlier index's candidates before a later
+            # one's; the previous pin stays first and refused pre-releases stay last.
+            preferred = self.preferences.get(name)
+            candidates = iter(
+                sorted(
+                    candidates,
+                    key=lambda c: (c[0] != preferred, not c[1], project.index_rank(c[0])),
+                )
+            )
         for version, allowed in candidates:
             result = self._select(name, version, project)
             if not allowed:
@@ -269,6 +297,18 @@ class PythonProvider:
                 self._prefetch_versions(name, following, project)
             return version
         return None
+
+    def _installed_in(self, name: PackageName, range: VersionRange) -> Version | None:
+        kept = self.installed.get(name)
+        if kept is None or not range.contains(kept.version, prereleases=True):
+            return None
+        if kept.version.is_prerelease and self._prerelease_policy(name) is PrereleaseMode.DISALLOW:
+            return None
+        return kept.version
+
+    def _is_installed(self, name: PackageName, version: Version) -> bool:
+        kept = self.installed.get(name)
+        return kept is not None and kept.version == version
 
     def _beyond(self, name: PackageName, version: Version) -> list[Version]:
         """The final releases after `version` in the order the resolution mode tries them."""
@@ -400,6 +440,9 @@ class PythonProvider:
         direct = self.sources.get(package.name)
         if direct is not None:
             return await self._dependencies_from(package, version, direct.metadata)
+        if self._is_installed(package.name, version):
+            metadata = self.installed[package.name].metadata
+            return await self._dependencies_from(package, version, metadata)
         # An extra decided before its base: choose it the same way.
         known = key in self.files or key in self.unusable
         if not known and await self._choose(package.name, VersionRange.singleton(version)) is None:
@@ -553,13 +596,19 @@ class PythonProvider:
             await self._prefetch_new(self._edges(PythonPackage(name), best[0], core.requires_dist))
 
     async def _prefetch(self, name: PackageName, range: VersionRange) -> None:
-        await self._speculate(name, range)
+        if not self.no_dependencies and self._installed_in(name, range) is None:
+            await self._speculate(name, range)
         try:
             version = await self._choose(name, range)
-            file = None if version is None else self.files.get((name, version))
-            if file is None or not file.is_wheel:
+            if self.no_dependencies:
                 return
-            metadata = await self.client.wheel_metadata(file)
+            if version is not None and self._is_installed(name, version):
+                metadata = self.installed[name].metadata
+            else:
+                file = None if version is None else self.files.get((name, version))
+                if file is None or not file.is_wheel:
+                    return
+                metadata = await self.client.wheel_metadata(file)
         except Exception as error:  # the solver's own request repeats the work and reports it
             logger.debug("Prefetching %s failed: %s", name, error)
             return
