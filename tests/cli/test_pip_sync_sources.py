@@ -84,6 +84,18 @@ def test_a_local_project_is_built_once_and_rebuilt_when_its_version_changes(
     assert installed(venv) == {"tiny": "1.1"}
 
 
+def test_a_dry_run_names_the_version_of_a_source_never_built(
+    index: PackageIndex, venv: Path, tmp_path: Path
+) -> None:
+    tree = write_tiny_project(tmp_path / "proj" / "tiny")
+    reqs = tmp_path / "proj" / "requirements.txt"
+    reqs.write_text(f"tiny @ {tree.as_uri()}\n")
+    result = sync(index, venv, reqs, tmp_path / "cache", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "Would install 1 package\n + tiny==1.0\n"
+    assert installed(venv) == {}
+
+
 def test_an_editable_shows_source_edits_without_a_resync(
     index: PackageIndex, venv: Path, tmp_path: Path
 ) -> None:

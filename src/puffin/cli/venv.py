@@ -7,7 +7,13 @@ from typing import Any
 
 import click
 
-from puffin.cli.common import announce_wait, common_options, index_options, run_command
+from puffin.cli.common import (
+    announce_wait,
+    common_options,
+    index_options,
+    index_options_from,
+    run_command,
+)
 from puffin.cli.output import Printer
 
 
@@ -32,7 +38,6 @@ def venv_command(path: str, **options: Any) -> None:
       puffin venv --seed --prompt myproject
     """
     from puffin.cache import Cache
-    from puffin.commands.pip_sync_options import IndexOptions
     from puffin.commands.venv import venv
     from puffin.traits import SilentReporter
 
@@ -49,12 +54,7 @@ def venv_command(path: str, **options: Any) -> None:
                 system_site_packages=options["system_site_packages"],
                 cache=cache,
                 reporter=SilentReporter(),
-                index=IndexOptions(
-                    index_url=options["index_url"],
-                    extra_index_urls=tuple(options["extra_index_url"]),
-                    find_links=tuple(options["find_links"]),
-                    no_index=options["no_index"],
-                ),
+                index=index_options_from(options),
             )
     finally:
         cache.cleanup()

@@ -13,9 +13,9 @@ from packaging.version import Version
 
 from puffin.cache import Cache
 from puffin.client import event_loop
-from puffin.client.registry import IndexSettings, RegistryClient
+from puffin.client.registry import RegistryClient
 from puffin.commands.direct_sources import SourceDist, SourcePreparer, make_preparer
-from puffin.commands.pip_sync_options import DEFAULT_INDEX_URL, IndexOptions, SyncOptions
+from puffin.commands.pip_sync_options import SyncOptions, index_settings
 from puffin.commands.sync_sources import direct_url_of
 from puffin.commands.wanted import Wanted
 from puffin.dist_types import DirectSource, File
@@ -42,20 +42,6 @@ class Fetched:
     prepared: dict[PackageName, PreparedWheel]
     direct_urls: dict[PackageName, str]  # direct_url.json text (PEP 610) for URL and path wheels
     downloaded: int
-
-
-def index_settings(options: IndexOptions, requirements: RequirementsTxt) -> IndexSettings:
-    """Command-line index options win over the files' `-i`; extra indexes and links add up."""
-    return IndexSettings(
-        index_url=options.index_url or requirements.index_url or DEFAULT_INDEX_URL,
-        extra_index_urls=tuple(
-            dict.fromkeys((*requirements.extra_index_urls, *options.extra_index_urls))
-        ),
-        find_links=tuple(dict.fromkeys((*requirements.find_links, *options.find_links))),
-        no_index=options.no_index or requirements.no_index,
-        strategy=options.index_strategy,
-        keyring_provider=options.keyring_provider,
-    )
 
 
 def _binary_rules(
@@ -193,8 +179,17 @@ async def fetch_wheels(
                     asyncio.to_thread(prepper.sdist, result.file, want_wheel=True)
                 )
                 builds.append((item, task))
+        metadata_builds: list[tuple[Wanted, asyncio.Future[SourceDist]]] = []
         for item in needed:
-            if item.source is None or not prepare:
+            if item.source is None:
+                continue
+            if not prepare:
+                # A dry run still learns the version a source would install: its metadata
+                # is built (into the cache only), as it would be for the real run.
+                prepper = prepper or _source_preparer(cache, client, options, interpreter, settings)
+                label = f"{item.name} ({item.given or item.url})"
+                learning = asyncio.to_thread(prepper.metadata, item.source, label, item.name)
+                metadata_builds.append((item, asyncio.ensure_future(learning)))
                 continue
             if options.no_build:
                 raise BuildForbidden(
@@ -222,6 +217,8 @@ async def fetch_wheels(
             ready += await preparer.prepare_all(built)
         else:
             ready = []
+        for item, pending in metadata_builds:
+            versions[item.name] = (await pending).version
     # A wheel URL records its own URL; a built source its source; a wheel built from a registry
     # sdist nothing (it counts as installed from the registry).
     wheel_urls = {item.name for item in needed if item.wheel is not None}
