@@ -9,14 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-import httpx
-
 from puffin.client.http import (
     RetryableStatus,
     raise_for_status,
     with_retries,
     without_credentials,
 )
+from puffin.client.httpx_import import httpx
 from puffin.client.retry import is_retryable_status
 from puffin.client.session import Session, offline_error
 from puffin.errors import CacheError, HashMismatch, IndexError_

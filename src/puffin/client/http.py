@@ -10,8 +10,6 @@ import socket
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator
 from typing import TypeVar
 
-import httpx
-
 from puffin import __version__
 from puffin.client.auth import (
     Credentials,
@@ -20,6 +18,7 @@ from puffin.client.auth import (
     SentCredentials,
     split_credentials,
 )
+from puffin.client.httpx_import import httpx
 from puffin.client.retry import (
     DEFAULT_RETRIES,
     backoff_delay,

@@ -7,6 +7,7 @@ import dataclasses
 import enum
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,7 @@ from puffin.client.urls import file_url_to_path, is_file_url, redact_url
 from puffin.errors import IndexError_
 from puffin.names import PackageName
 from puffin.pypi_types.file_record import FileRecord
+from puffin.pypi_types.page_records import PageRecords
 from puffin.pypi_types.simple_html import parse_project_html
 
 if TYPE_CHECKING:
@@ -55,7 +57,7 @@ async def index_page(
     name: PackageName,
     *,
     force_revalidate: bool = False,
-) -> tuple[FileRecord, ...] | None:
+) -> Sequence[FileRecord] | None:
     """The file records of `<index_url>/<name>/`, or None when that index lacks the project.
 
     A fresh cache entry answers without a request; a stale one is revalidated (a 304 only
@@ -103,14 +105,25 @@ async def index_page(
     raise_for_status(response, url)
     content_type = page_content_type(response, page_url)
     served = parse_body(response.content, content_type, page_url)
-    records = session.strip_credentials(served)
+    records = _without_credentials(session, served)
     if policy is not None:
-        if any(kept is not read for kept, read in zip(records, served, strict=True)):
-            page = page_without_credentials(page_url, policy, records)
-        else:
+        if records is served:
             page = CachedPage(page_url, policy, content_type, response.content)
+        else:
+            page = page_without_credentials(page_url, policy, records)
         write_cached_page(path, page)
     return records
+
+
+def _without_credentials(session: Session, served: Sequence[FileRecord]) -> Sequence[FileRecord]:
+    """`served` itself when no file URL can spell credentials (told from the raw entries, so
+    a lazy page stays unparsed); else the records with them taken out."""
+    if isinstance(served, PageRecords):
+        if not served.urls_contain("@"):
+            return served
+    elif not any(isinstance(record.url, str) and "@" in record.url for record in served):
+        return served
+    return session.strip_credentials(tuple(served))
 
 
 class _Unreadable(enum.Enum):
@@ -120,7 +133,7 @@ class _Unreadable(enum.Enum):
 UNREADABLE = _Unreadable.ENTRY
 
 
-def _cached_records(cached: CachedPage, path: Path) -> tuple[FileRecord, ...] | _Unreadable | None:
+def _cached_records(cached: CachedPage, path: Path) -> Sequence[FileRecord] | _Unreadable | None:
     """The entry's records; UNREADABLE when its body no longer parses (edited or damaged on
     disk: bodies are only stored after they parsed once), so the page is fetched again."""
     try:
@@ -130,7 +143,7 @@ def _cached_records(cached: CachedPage, path: Path) -> tuple[FileRecord, ...] | 
         return UNREADABLE
 
 
-def local_index_page(index_url: str, name: PackageName) -> tuple[FileRecord, ...] | None:
+def local_index_page(index_url: str, name: PackageName) -> Sequence[FileRecord] | None:
     """A `file://` index: `<dir>/<name>/index.html` (what pip reads); never cached, it is local.
 
     Blocking: run it in a thread.

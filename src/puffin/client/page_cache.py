@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from puffin.client.cache_policy import CachePolicy
 from puffin.fs import atomic_write_bytes
 from puffin.pypi_types.file_record import FileRecord
+from puffin.pypi_types.page_records import PageRecords
 from puffin.pypi_types.simple_html import parse_project_html
-from puffin.pypi_types.simple_json import parse_file, parse_project_json
+from puffin.pypi_types.simple_json import parse_file, project_document
 
 logger = logging.getLogger("puffin.client")
 
@@ -36,19 +38,20 @@ class CachedPage:
     content_type: str
     body: bytes | None
 
-    def records(self) -> tuple[FileRecord, ...] | None:
+    def records(self) -> Sequence[FileRecord] | None:
         """The page's file records (IndexError_ if the body is not a usable page)."""
         if self.body is None:
             return None
         return parse_body(self.body, self.content_type, self.page_url)
 
 
-def parse_body(body: bytes, content_type: str, page_url: str) -> tuple[FileRecord, ...]:
-    """Records of a page body whose content type is already known to be a page's."""
+def parse_body(body: bytes, content_type: str, page_url: str) -> Sequence[FileRecord]:
+    """Records of a page body whose content type is already known to be a page's; a JSON
+    page's are parsed one by one as they are read (PageRecords)."""
     if content_type == RECORDS_TYPE:
         return tuple([parse_file(entry, page_url) for entry in json.loads(body)])
     if content_type in JSON_CONTENT_TYPES:
-        return parse_project_json(body, page_url).files
+        return PageRecords(project_document(body, page_url)["files"], page_url)
     return parse_project_html(body.decode("utf-8", "replace"), page_url).files
 
 
@@ -100,7 +103,7 @@ def write_cached_page(path: Path, page: CachedPage) -> None:
 
 
 def page_without_credentials(
-    page_url: str, policy: CachePolicy, records: tuple[FileRecord, ...]
+    page_url: str, policy: CachePolicy, records: Sequence[FileRecord]
 ) -> CachedPage:
     """The entry for a page whose file URLs spelled credentials: the records with the
     credentials taken out, re-encoded, instead of the served bytes."""

@@ -6,7 +6,7 @@ import asyncio
 import functools
 import logging
 import os
-from collections.abc import Awaitable, Callable, Hashable, Iterable
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +29,7 @@ from puffin.filenames import SDIST_SUFFIXES, WheelFilename
 from puffin.hashes import HashAlgorithm, HashDigest
 from puffin.names import PackageName
 from puffin.pypi_types.file_record import FileRecord, InvalidField
+from puffin.pypi_types.page_records import PageRecords
 from puffin.traits import ProgressReporter, SilentReporter
 
 if TYPE_CHECKING:  # httpx costs ~0.1s to import: a run served from the cache never pays it
@@ -73,27 +74,42 @@ class ProjectFiles:
         self.name = name
         # unsafe-first-match: preferred_versions() lists an earlier index's versions first.
         self._by_index_first = by_index_first
-        self._pending: dict[Version, tuple[IndexLocation, list[FileRecord]]] = {}
+        # Records by position in their page, so a lazy page (PageRecords) builds only the
+        # records of the versions asked for.
+        self._pending: dict[Version, tuple[IndexLocation, Sequence[FileRecord], list[int]]] = {}
         self._built: dict[Version, list[File]] = {}
         self._rank: dict[Version, int] = {}  # the priority of the index a version comes from
         self._indexes = 0
 
-    def add_index_records(self, index: IndexLocation, records: Iterable[FileRecord]) -> None:
+    def add_index_records(self, index: IndexLocation, records: Sequence[FileRecord]) -> None:
         """Add one index's page, after the pages of every index before it in priority order:
         only versions no earlier index offered are taken from it."""
         rank = self._indexes
         self._indexes += 1
         taken = self._pending.keys() | self._rank.keys()
-        fresh: dict[Version, tuple[IndexLocation, list[FileRecord]]] = {}
-        for record in records:
-            version = _record_version(record.filename)
+        # Grouped by the version as spelled first: hashing strings is far cheaper than
+        # hashing Versions, and a release's files share one spelling (30,636 files of
+        # jupyter.in's pages: 0.047 s grouped by Version).
+        by_text: dict[str | None, list[int]] = {}
+        filenames = (
+            records.filenames()
+            if isinstance(records, PageRecords)
+            else [record.filename for record in records]
+        )
+        for position, filename in enumerate(filenames):
+            by_text.setdefault(_version_text(filename), []).append(position)
+        fresh: dict[Version, tuple[IndexLocation, Sequence[FileRecord], list[int]]] = {}
+        for text, positions in by_text.items():
+            version = None if text is None else _parse_version(text)
             if version is None:
-                file = self._convert(record, index)  # logs why a name without a version is unusable
-                if file is not None and file.dist.version not in taken:
-                    self._rank.setdefault(file.dist.version, rank)
-                    self.add_files([file])
+                # Converted now, so the log says why a name without a version is unusable.
+                for position in positions:
+                    file = self._convert(records[position], index)
+                    if file is not None and file.dist.version not in taken:
+                        self._rank.setdefault(file.dist.version, rank)
+                        self.add_files([file])
             elif version not in taken:
-                fresh.setdefault(version, (index, []))[1].append(record)
+                fresh.setdefault(version, (index, records, []))[2].extend(positions)
         self._pending.update(fresh)
         for version in fresh:
             self._rank.setdefault(version, rank)
@@ -130,8 +146,12 @@ class ProjectFiles:
         """The usable files of one version (maybe none: all of them may be unusable)."""
         pending = self._pending.pop(version, None)
         if pending is not None:
-            index, records = pending
-            built = [f for record in records if (f := self._convert(record, index)) is not None]
+            index, records, positions = pending
+            built = [
+                file
+                for position in positions
+                if (file := self._convert(records[position], index)) is not None
+            ]
             self._built[version] = built + self._built.get(version, [])
         return list(self._built.get(version, ()))
 
@@ -146,21 +166,21 @@ class ProjectFiles:
         return file
 
 
-def _record_version(filename: str | InvalidField) -> Version | None:
-    """The version a file name carries, read without building the whole File.
+def _version_text(filename: str | InvalidField) -> str | None:
+    """The version a file name carries, as spelled, read without building the whole File.
 
     Splits as filenames.py does (wheel: second `-` field; sdist: after the last `-`), so
     a record lands under the version its File will have.
     """
     if isinstance(filename, InvalidField):
         return None
-    lowered = filename.lower()
-    if lowered.endswith(".whl"):
+    if filename[-4:].lower() == ".whl":
         parts = filename.split("-")
-        return _parse_version(parts[1]) if len(parts) in (5, 6) else None
+        return parts[1] if len(parts) in (5, 6) else None
+    lowered = filename.lower()
     for suffix in SDIST_SUFFIXES:
         if lowered.endswith(suffix):
-            return _parse_version(filename[: -len(suffix)].rpartition("-")[2])
+            return filename[: -len(suffix)].rpartition("-")[2]
     return None
 
 
@@ -289,7 +309,7 @@ class RegistryClient:
 
     async def _first_index(
         self, name: PackageName
-    ) -> list[tuple[IndexLocation, tuple[FileRecord, ...]]]:
+    ) -> list[tuple[IndexLocation, Sequence[FileRecord]]]:
         """The page of the first index that has one, asking the indexes one after another."""
         for index_url in self._index_urls:
             records = await self._page(index_url, name)
@@ -299,7 +319,7 @@ class RegistryClient:
 
     async def _every_index(
         self, name: PackageName
-    ) -> list[tuple[IndexLocation, tuple[FileRecord, ...]]]:
+    ) -> list[tuple[IndexLocation, Sequence[FileRecord]]]:
         """Every index's page, in priority order, asked all at once."""
         pages = await asyncio.gather(*(self._page(url, name) for url in self._index_urls))
         return [
@@ -308,7 +328,7 @@ class RegistryClient:
             if records is not None
         ]
 
-    async def _page(self, index_url: str, name: PackageName) -> tuple[FileRecord, ...] | None:
+    async def _page(self, index_url: str, name: PackageName) -> Sequence[FileRecord] | None:
         refresh = self.refresh if isinstance(self.refresh, bool) else name in self.refresh
         return await index_page(
             self._session, self.cache, index_url, name, force_revalidate=refresh

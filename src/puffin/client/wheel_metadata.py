@@ -261,14 +261,13 @@ class WheelMetadataFetcher:
     async def _get_range(self, file: File, first: int | None, stop: int) -> _Window | None:
         """Bytes `first..stop-1` of `file` (first None: its last `stop` bytes); None when the
         server answers with the whole file, which is then not read."""
-        import httpx
-
         from puffin.client.http import (
             RetryableStatus,
             raise_for_status,
             with_retries,
             without_credentials,
         )
+        from puffin.client.httpx_import import httpx
         from puffin.client.retry import is_retryable_status
 
         session, url = self._session, file.url

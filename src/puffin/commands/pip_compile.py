@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -25,9 +26,7 @@ from packaging.version import InvalidVersion, Version
 from puffin.cache import Cache, CacheBucket
 from puffin.client import event_loop
 from puffin.client.registry import IndexSettings, RegistryClient
-from puffin.commands.direct_sources import SourcePreparer, make_preparer
-from puffin.commands.pip_sync_options import IndexOptions
-from puffin.commands.sync_fetch import index_settings
+from puffin.commands.pip_sync_options import IndexOptions, index_settings
 from puffin.compile_output import (
     AnnotationStyle,
     OutputOptions,
@@ -67,6 +66,9 @@ from puffin.resolver.python_provider import (
     RootRequirement,
 )
 from puffin.target import ResolveTarget, resolve_target
+
+if TYPE_CHECKING:  # imported when a source is built: ~20 ms a plain resolve does not need
+    from puffin.commands.direct_sources import SourcePreparer
 
 STDOUT = "-"
 
@@ -306,6 +308,8 @@ async def _build_sources(
 ) -> dict[RequirementLine, _Sourced]:
     """Read the metadata of every line that names a source: a wheel's from the wheel (by
     range requests), anything else's by building it (all builds at once, in threads)."""
+    if not lines:  # most runs: and then the build machinery (~11 ms of imports) stays unloaded
+        return {}
     from puffin.commands.sync_sources import label_of, parse_line_source
     from puffin.dist_types import ArchiveKind, PathSource, UrlSource
 
@@ -390,6 +394,8 @@ async def resolve_requirements(
 
     def preparer() -> SourcePreparer:
         if not made:
+            from puffin.commands.direct_sources import make_preparer
+
             made.append(
                 make_preparer(
                     cache,

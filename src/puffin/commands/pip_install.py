@@ -215,7 +215,8 @@ async def _resolve(
     from puffin.client.registry import RegistryClient
     from puffin.commands.install_offer import installed_offer, installed_preferences
     from puffin.commands.pip_compile import resolve_requirements
-    from puffin.commands.sync_fetch import index_settings, selector_settings
+    from puffin.commands.pip_sync_options import index_settings
+    from puffin.commands.sync_fetch import selector_settings
 
     sync = options.sync
     requirements = inputs.requirements

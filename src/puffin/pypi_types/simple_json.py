@@ -23,6 +23,17 @@ def parse_project_json(body: bytes | str, page_url: str) -> ProjectPage:
     `page_url` is the URL the page was served from (after redirects), used to resolve relative
     file URLs and to name the page in errors; it must carry no credentials.
     """
+    data = project_document(body, page_url)
+    versions = data.get("versions")
+    return ProjectPage(
+        files=tuple([parse_file(entry, page_url) for entry in data["files"]]),
+        versions=tuple(v for v in versions if type(v) is str) if type(versions) is list else (),
+    )
+
+
+def project_document(body: bytes | str, page_url: str) -> dict[str, Any]:
+    """The decoded page, checked to be an object of a known API version with a `files`
+    list (IndexError_ otherwise); its entries are not looked at."""
     try:
         data = json.loads(body)
     except ValueError as error:
@@ -30,14 +41,9 @@ def parse_project_json(body: bytes | str, page_url: str) -> ProjectPage:
     if not isinstance(data, dict):
         raise IndexError_(f"Index page {page_url} is not a JSON object")
     check_api_version(data.get("meta"), page_url)
-    files = data.get("files")
-    if not isinstance(files, list):
+    if not isinstance(data.get("files"), list):
         raise IndexError_(f"Index page {page_url} has no `files` list")
-    versions = data.get("versions")
-    return ProjectPage(
-        files=tuple([parse_file(entry, page_url) for entry in files]),
-        versions=tuple(v for v in versions if type(v) is str) if type(versions) is list else (),
-    )
+    return data
 
 
 def check_api_version(meta: object, page_url: str) -> None:
