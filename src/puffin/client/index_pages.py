@@ -92,7 +92,7 @@ async def index_page(
         records = _cached_records(cached, path)
         if records is not UNREADABLE:
             renewed = after_not_modified(cached.policy, response.headers, now)
-            write_cached_page(path, dataclasses.replace(cached, policy=renewed))
+            await _store(path, dataclasses.replace(cached, policy=renewed))
             return records
         response = await session.get(url, headers={"Accept": JSON_AND_HTML_ACCEPT})
     page_url = str(response.url)
@@ -100,7 +100,7 @@ async def index_page(
     if response.status_code in NOT_FOUND:
         # Cached too, so --offline knows to ask the next index.
         if policy is not None:
-            write_cached_page(path, CachedPage(page_url, policy, "", None))
+            await _store(path, CachedPage(page_url, policy, "", None))
         return None
     raise_for_status(response, url)
     content_type = page_content_type(response, page_url)
@@ -111,8 +111,14 @@ async def index_page(
             page = CachedPage(page_url, policy, content_type, response.content)
         else:
             page = page_without_credentials(page_url, policy, records)
-        write_cached_page(path, page)
+        await _store(path, page)
     return records
+
+
+async def _store(path: Path, page: CachedPage) -> None:
+    # In a worker thread: file creation and renames are syscalls that release the GIL, and
+    # the event-loop thread is a cold resolve's bottleneck (~0.15 s of writes for jupyter.in).
+    await asyncio.to_thread(write_cached_page, path, page)
 
 
 def _without_credentials(session: Session, served: Sequence[FileRecord]) -> Sequence[FileRecord]:

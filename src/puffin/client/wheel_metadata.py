@@ -181,7 +181,8 @@ class WheelMetadataFetcher:
             raise offline_error(f"The metadata of {file.filename}")
         metadata = await self._fetch_remote(file, wheel)
         _check_metadata(file, metadata)
-        write_cached_metadata(path, file, metadata)
+        # In a worker thread, as index pages are (index_pages._store).
+        await asyncio.to_thread(write_cached_metadata, path, file, metadata)
         return metadata
 
     async def _fetch_remote(self, file: File, wheel: WheelFilename) -> bytes:
