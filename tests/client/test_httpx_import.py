@@ -1,4 +1,4 @@
-"""httpx is loaded without its command-line client (rich and pygments: 35 ms a run)."""
+"""httpx is loaded without its command-line client, and httpcore's sniffio probes are cheap."""
 
 from __future__ import annotations
 
@@ -21,3 +21,24 @@ def test_importing_the_http_client_loads_neither_rich_nor_pygments() -> None:
         [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True
     )
     assert result.stdout == "[] False AsyncClient\nTrue\n"
+
+
+SNIFFIO_PROBE = """
+import importlib.util, sys, time
+installed = importlib.util.find_spec("sniffio") is not None
+import puffin.client.http
+started = time.perf_counter()
+for _ in range(1000):
+    try:
+        import sniffio
+    except ImportError:
+        pass
+print(installed or sys.modules["sniffio"] is None, time.perf_counter() - started < 0.02)
+"""
+
+
+def test_a_missing_sniffio_is_looked_for_once_not_on_every_probe() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", SNIFFIO_PROBE], capture_output=True, text=True, check=True
+    )
+    assert result.stdout == "True True\n"
