@@ -43,7 +43,7 @@ LAYERS: dict[str, int] = {
 }
 L2_SIBLINGS = {"resolver", "installer", "distribution", "build"}
 # Third-party libraries that only one part of puffin may import.
-OWNED_IMPORTS = {"httpx": {"client"}, "click": {"cli"}, "rich": {"cli"}}
+OWNED_IMPORTS = {"httpx": {"client"}, "httpcore": {"client"}, "click": {"cli"}, "rich": {"cli"}}
 
 
 def _component(module: str) -> str:

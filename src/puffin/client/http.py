@@ -66,12 +66,28 @@ def create_client(
         # No pool timeout: with hundreds of queued downloads, waiting for a free connection
         # is normal and must not fail a request that has not started.
         timeout=httpx.Timeout(seconds, pool=None),
-        transport=AdmissionTransport(
-            httpx.AsyncHTTPTransport(limits=limits, http1=True, http2=False), max_connections
-        ),
+        transport=AdmissionTransport(_transport(limits, max_connections), max_connections),
         headers={"User-Agent": f"puffin/{__version__}"},
         follow_redirects=True,
     )
+
+
+def _transport(limits: httpx.Limits, max_connections: int) -> httpx.AsyncHTTPTransport:
+    transport = httpx.AsyncHTTPTransport(limits=limits, http1=True, http2=False)
+    import httpcore
+
+    from puffin.client.origin_pool import OriginPool
+
+    pool = getattr(transport, "_pool", None)
+    ssl_context = getattr(pool, "_ssl_context", None)
+    if isinstance(pool, httpcore.AsyncConnectionPool) and ssl_context is not None:
+        # httpx builds its transport around httpcore's pool; OriginPool does the same job
+        # for puffin's bounded HTTP/1.1 traffic without rescanning every connection on each
+        # request (see origin_pool.py). Any other httpx keeps its own pool.
+        transport._pool = OriginPool(  # type: ignore[assignment]
+            ssl_context=ssl_context, max_idle=max_connections
+        )
+    return transport
 
 
 class AdmissionTransport(httpx.AsyncBaseTransport):
