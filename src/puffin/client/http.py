@@ -93,10 +93,11 @@ def _transport(limits: httpx.Limits, max_connections: int) -> httpx.AsyncHTTPTra
 class AdmissionTransport(httpx.AsyncBaseTransport):
     """Lets at most `limit` requests into the connection pool at once; the rest wait here.
 
-    httpcore's pool re-examines every queued request against every connection each time a
-    request starts or ends, so a resolver that asks for 200 files at once spent a quarter of
-    its event-loop time in that scheduling (py-spy, cold jupyter.in). Queued here, they cost
-    nothing until a slot frees, which happens when a response body is closed.
+    A resolver asks for ~200 files at once. httpcore's pool re-examined every queued request
+    against every connection each time one started or ended (a quarter of a cold jupyter.in
+    resolve's event-loop time, py-spy); queued here, they cost nothing until a slot frees,
+    which happens when a response body is closed. OriginPool relies on this bound: it opens
+    a connection for any request that finds none idle.
     """
 
     def __init__(self, inner: httpx.AsyncBaseTransport, limit: int) -> None:
@@ -125,9 +126,8 @@ class _SlotReleasingStream(httpx.AsyncByteStream):
         self._inner = inner
         self._release: Callable[[], None] | None = release
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._inner:
-            yield chunk
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._inner.__aiter__()  # no generator of our own between chunk and reader
 
     async def aclose(self) -> None:
         try:

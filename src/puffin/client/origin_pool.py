@@ -126,9 +126,9 @@ class _ReturningStream:
         self._origin = origin
         self._connection = connection
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._inner:
-            yield chunk
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        iterator: AsyncIterator[bytes] = self._inner.__aiter__()
+        return iterator
 
     async def aclose(self) -> None:
         try:
