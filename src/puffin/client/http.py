@@ -55,21 +55,66 @@ def timeout_from_env() -> float:
 
 
 def create_client(
-    *, timeout: float | None = None, max_connections: int = MAX_CONNECTIONS
+    *,
+    timeout: float | None = None,
+    max_connections: int = MAX_CONNECTIONS,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
     """The one client of a run: HTTP/1.1, pooled connections, redirects followed."""
     seconds = timeout_from_env() if timeout is None else timeout
-    limits = httpx.Limits(
-        max_connections=max_connections, max_keepalive_connections=max_connections
-    )
     return httpx.AsyncClient(
         # No pool timeout: with hundreds of queued downloads, waiting for a free connection
         # is normal and must not fail a request that has not started.
         timeout=httpx.Timeout(seconds, pool=None),
-        transport=AdmissionTransport(_transport(limits, max_connections), max_connections),
+        transport=create_transport(max_connections) if transport is None else transport,
         headers={"User-Agent": f"puffin/{__version__}"},
         follow_redirects=True,
     )
+
+
+def create_transport(max_connections: int = MAX_CONNECTIONS) -> AdmissionTransport:
+    """The transport under create_client's client (see AdmissionTransport, OriginPool)."""
+    limits = httpx.Limits(
+        max_connections=max_connections, max_keepalive_connections=max_connections
+    )
+    return AdmissionTransport(_transport(limits, max_connections), max_connections)
+
+
+# Answers only the client's own layers deal with: redirects to follow, a 401 for StoreAuth.
+_NEEDS_CLIENT = frozenset({301, 302, 303, 307, 308, 401})
+
+
+async def open_direct(
+    transport: httpx.AsyncBaseTransport,
+    client: httpx.AsyncClient,
+    url: str,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response | None:
+    """Start a GET of `url` straight through `transport`, with `client`'s headers and
+    timeouts but none of its per-request layers (request merging, auth flow, redirects,
+    cookies): those were a fifth of the CPU of each of the ~3,000 range requests a cold
+    boto3.in resolve makes. None when the answer needs those layers after all (a redirect or
+    a 401; that response is closed): the caller then asks through the client.
+
+    Only for a URL without credentials, to an origin without any, and no proxy (see
+    Session.direct_allowed). The response is streaming: read or close it.
+    """
+    merged = httpx.Headers(client.headers)
+    if headers:
+        merged.update(headers)
+    request = httpx.Request(
+        "GET", url, headers=merged, extensions={"timeout": client.timeout.as_dict()}
+    )
+    try:
+        response = await transport.handle_async_request(request)
+    except httpx.RequestError as error:
+        error.request = request  # as the client does: retries and messages read it
+        raise
+    response.request = request
+    if response.status_code in _NEEDS_CLIENT:
+        await response.aclose()
+        return None
+    return response
 
 
 def _transport(limits: httpx.Limits, max_connections: int) -> httpx.AsyncHTTPTransport:

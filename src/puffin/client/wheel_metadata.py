@@ -278,32 +278,41 @@ class WheelMetadataFetcher:
         target, auth = without_credentials(url, session.credentials.auth_for(url))
 
         async def attempt() -> _Window | None:
+            direct = await session.open_direct(target, headers)
+            if direct is not None:
+                try:
+                    return await read(direct)
+                finally:
+                    await direct.aclose()
             async with session.client.stream("GET", target, headers=headers, auth=auth) as answer:
-                if is_retryable_status(answer.status_code):
-                    raise RetryableStatus(answer)
-                if answer.status_code == 200:
-                    return None
-                if answer.status_code == 416:
-                    raise UnusableZipTail("HTTP 416: the file is empty")
-                raise_for_status(answer, url)
-                if answer.status_code != 206:
-                    raise UnusableZipTail(f"HTTP {answer.status_code} to a range request")
-                start, end, total = _content_range(answer.headers.get("Content-Range", ""))
-                wanted = (max(total - stop, 0), total) if first is None else (first, stop)
-                if (start, end) != wanted or (file.size is not None and total != file.size):
-                    raise UnusableZipTail(f"bytes {start}-{end - 1}/{total} for {spec}")
-                if answer.headers.get("Content-Encoding", "identity") != "identity":
-                    raise UnusableZipTail("a compressed answer to a range request")
-                body = bytearray()
-                async for chunk in answer.aiter_raw():
-                    body += chunk
-                    if len(body) > end - start:  # never buffer more than was asked for
-                        raise UnusableZipTail("more bytes than the range holds")
-                if len(body) != end - start:
-                    raise httpx.RemoteProtocolError(
-                        f"received {len(body)} of {end - start} bytes", request=answer.request
-                    )
-                return _Window(start, bytes(body), total)
+                return await read(answer)
+
+        async def read(answer: httpx.Response) -> _Window | None:
+            if is_retryable_status(answer.status_code):
+                raise RetryableStatus(answer)
+            if answer.status_code == 200:
+                return None
+            if answer.status_code == 416:
+                raise UnusableZipTail("HTTP 416: the file is empty")
+            raise_for_status(answer, url)
+            if answer.status_code != 206:
+                raise UnusableZipTail(f"HTTP {answer.status_code} to a range request")
+            start, end, total = _content_range(answer.headers.get("Content-Range", ""))
+            wanted = (max(total - stop, 0), total) if first is None else (first, stop)
+            if (start, end) != wanted or (file.size is not None and total != file.size):
+                raise UnusableZipTail(f"bytes {start}-{end - 1}/{total} for {spec}")
+            if answer.headers.get("Content-Encoding", "identity") != "identity":
+                raise UnusableZipTail("a compressed answer to a range request")
+            body = bytearray()
+            async for chunk in answer.aiter_raw():
+                body += chunk
+                if len(body) > end - start:  # never buffer more than was asked for
+                    raise UnusableZipTail("more bytes than the range holds")
+            if len(body) != end - start:
+                raise httpx.RemoteProtocolError(
+                    f"received {len(body)} of {end - start} bytes", request=answer.request
+                )
+            return _Window(start, bytes(body), total)
 
         return await with_retries(session.client, url, attempt, retries=session.retries)
 

@@ -1,0 +1,69 @@
+"""Session.get and range reads: straight through the transport when nothing else is needed,
+through the client (redirects, credentials, proxies) when it is."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from puffin.client.session import Session
+from tests.support.index_server import PackageIndex
+
+
+def get(session: Session, url: str) -> tuple[int, str]:
+    async def run() -> tuple[int, str]:
+        try:
+            response = await session.get(url)
+            return response.status_code, response.text
+        finally:
+            await session.aclose()
+
+    return asyncio.run(run())
+
+
+def test_a_plain_get_goes_straight_through_with_the_clients_headers(
+    index: PackageIndex,
+) -> None:
+    index.serve_raw("/plain/", "hello")
+    session = Session()
+    assert get(session, f"{index.base_url}/plain/") == (200, "hello")
+    assert session.direct_allowed(f"{index.base_url}/plain/")
+    [request] = index.requests
+    assert request.headers["user-agent"].startswith("puffin/")
+    assert "authorization" not in request.headers
+
+
+def test_a_redirect_is_followed_by_the_client(index: PackageIndex) -> None:
+    index.serve_raw("/moved/", "", status=301, headers={"Location": "/plain/"})
+    index.serve_raw("/plain/", "hello")
+    assert get(Session(), f"{index.base_url}/moved/") == (200, "hello")
+    # The direct attempt saw the 301 and handed over; the client then followed it.
+    assert index.request_paths() == ["/moved/", "/moved/", "/plain/"]
+
+
+def test_an_origin_with_credentials_always_goes_through_the_client(
+    index: PackageIndex,
+) -> None:
+    index.serve_raw("/plain/", "hello")
+    session = Session()
+    session.credentials.add_index(index.base_url.replace("://", "://alice:s3cret@"))
+    assert not session.direct_allowed(f"{index.base_url}/plain/")
+    assert get(session, f"{index.base_url}/plain/") == (200, "hello")
+    [request] = index.requests
+    assert request.headers["authorization"].startswith("Basic ")
+
+
+def test_a_proxy_in_the_environment_keeps_requests_on_the_client(
+    index: PackageIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    assert not Session().direct_allowed("https://pypi.org/simple/foo/")
+
+
+def test_a_server_error_is_retried_on_the_direct_path(index: PackageIndex) -> None:
+    index.serve_raw("/plain/", "hello")
+    index.fail("/plain/", status=503, times=1)
+    session = Session(retries=2)
+    assert get(session, f"{index.base_url}/plain/") == (200, "hello")
+    assert index.request_paths() == ["/plain/", "/plain/"]
