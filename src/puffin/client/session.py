@@ -83,6 +83,7 @@ class Session:
         if self._owns_client and self._client is not None:
             await self._client.aclose()
             self._client = None
+            self._transport = None
 
     async def get(self, url: str, *, headers: dict[str, str] | None = None) -> httpx.Response:
         """GET with retries and the credentials of `url`'s origin; any status but 401 is
