@@ -72,6 +72,59 @@ def index_options(func: F) -> F:
     return func
 
 
+def target_python_option(func: F) -> F:
+    """`-p/--python`: the environment a command changes or reads."""
+    return click.option(
+        "-p",
+        "--python",
+        "--python-executable",
+        "python",
+        help="Target interpreter: a path or X.Y (default: $VIRTUAL_ENV, then ./.venv).",
+    )(func)
+
+
+def install_options(func: F) -> F:
+    """How pip-sync and pip-install fetch, build and place what they install."""
+    options = [
+        click.option("--offline", is_flag=True, help="Use only cached data; no network access."),
+        click.option(
+            "--refresh",
+            is_flag=True,
+            help="Revalidate cached index pages and rebuild local projects.",
+        ),
+        click.option(
+            "--refresh-package", multiple=True, help="Refresh one package only (repeatable)."
+        ),
+        click.option(
+            "--link-mode",
+            type=click.Choice(["clone", "hardlink", "copy", "symlink"]),
+            help="How files get into the venv.",
+        ),
+        click.option(
+            "-n", "--dry-run", is_flag=True, help="Show what would change; change nothing."
+        ),
+        click.option(
+            "--require-hashes", is_flag=True, help="Every requirement must carry a --hash."
+        ),
+        click.option(
+            "--compile", "compile_bytecode", is_flag=True, help="Byte-compile after install."
+        ),
+        click.option("--no-binary", multiple=True, help="Do not use wheels for these (or :all:)."),
+        click.option("--only-binary", multiple=True, help="Use only wheels for these (or :all:)."),
+        click.option(
+            "--no-build", is_flag=True, help="Never build from source; sdists are errors."
+        ),
+        click.option(
+            "--no-build-isolation",
+            is_flag=True,
+            help="Build in the target environment instead of a fresh one per build.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def index_options_from(options: Mapping[str, Any]) -> IndexOptions:
     """The IndexOptions of a command decorated with `index_options`."""
     from puffin.client.index_strategy import IndexStrategy

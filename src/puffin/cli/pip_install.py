@@ -10,11 +10,12 @@ from puffin.cli.common import (
     announce_wait,
     common_options,
     index_options,
+    install_options,
     run_command,
+    target_python_option,
 )
 from puffin.cli.output import Printer, format_duration, plural
 from puffin.cli.pip_sync import (
-    link_modes,
     print_sync_result,
     progress_reporter,
     sync_options_from,
@@ -56,13 +57,7 @@ if TYPE_CHECKING:
     type=click.Path(dir_okay=False),
     help="Replace every requirement on a package by this file's (repeatable).",
 )
-@click.option(
-    "-p",
-    "--python",
-    "--python-executable",
-    "python",
-    help="Target interpreter: a path or X.Y (default: $VIRTUAL_ENV, then ./.venv).",
-)
+@target_python_option
 @index_options
 @click.option(
     "-U", "--upgrade", is_flag=True, help="Upgrade every package to the newest allowed version."
@@ -73,23 +68,7 @@ if TYPE_CHECKING:
 @click.option("--reinstall", is_flag=True, help="Reinstall every package of the resolution.")
 @click.option("--reinstall-package", multiple=True, help="Reinstall this package (repeatable).")
 @click.option("--no-deps", is_flag=True, help="Install the requirements alone, no dependencies.")
-@click.option("--offline", is_flag=True, help="Use only cached data; no network access.")
-@click.option(
-    "--refresh", is_flag=True, help="Revalidate cached index pages and rebuild local projects."
-)
-@click.option("--refresh-package", multiple=True, help="Refresh one package only (repeatable).")
-@click.option("--link-mode", type=click.Choice(link_modes()), help="How files get into the venv.")
-@click.option("-n", "--dry-run", is_flag=True, help="Show what would change; change nothing.")
-@click.option("--require-hashes", is_flag=True, help="Every requirement must carry a --hash.")
-@click.option("--compile", "compile_bytecode", is_flag=True, help="Byte-compile after install.")
-@click.option("--no-binary", multiple=True, help="Do not use wheels for these (or :all:).")
-@click.option("--only-binary", multiple=True, help="Use only wheels for these (or :all:).")
-@click.option("--no-build", is_flag=True, help="Never build from source; sdists are errors.")
-@click.option(
-    "--no-build-isolation",
-    is_flag=True,
-    help="Build in the target environment instead of a fresh one per build.",
-)
+@install_options
 @click.option("--pre", is_flag=True, help="Allow pre-releases.")
 @click.option(
     "--prerelease",

@@ -13,7 +13,9 @@ from puffin.cli.common import (
     common_options,
     index_options,
     index_options_from,
+    install_options,
     run_command,
+    target_python_option,
 )
 from puffin.cli.output import Printer, format_duration, plural
 from puffin.traits import SilentReporter
@@ -22,39 +24,13 @@ if TYPE_CHECKING:
     from puffin.commands.pip_sync_options import SyncOptions
 
 
-def link_modes() -> list[str]:
-    return ["clone", "hardlink", "copy", "symlink"]
-
-
 @click.command("pip-sync")
 @click.argument("src_files", nargs=-1, type=click.Path(dir_okay=False))
-@click.option(
-    "-p",
-    "--python",
-    "--python-executable",
-    "python",
-    help="Target interpreter: a path or X.Y (default: $VIRTUAL_ENV, then ./.venv).",
-)
+@target_python_option
 @index_options
-@click.option("--offline", is_flag=True, help="Use only cached data; no network access.")
-@click.option(
-    "--refresh", is_flag=True, help="Revalidate cached index pages and rebuild local projects."
-)
-@click.option("--refresh-package", multiple=True, help="Refresh one package only (repeatable).")
-@click.option("--link-mode", type=click.Choice(link_modes()), help="How files get into the venv.")
+@install_options
 @click.option("--reinstall", is_flag=True, help="Reinstall every listed package.")
 @click.option("--reinstall-package", multiple=True, help="Reinstall this package (repeatable).")
-@click.option("-n", "--dry-run", is_flag=True, help="Show what would change; change nothing.")
-@click.option("--require-hashes", is_flag=True, help="Every requirement must carry a --hash.")
-@click.option("--compile", "compile_bytecode", is_flag=True, help="Byte-compile after install.")
-@click.option("--no-binary", multiple=True, help="Do not use wheels for these (or :all:).")
-@click.option("--only-binary", multiple=True, help="Use only wheels for these (or :all:).")
-@click.option("--no-build", is_flag=True, help="Never build from source; sdists are errors.")
-@click.option(
-    "--no-build-isolation",
-    is_flag=True,
-    help="Build in the target environment instead of a fresh one per build.",
-)
 @click.option("--pre", is_flag=True, help="Allow pre-releases for unpinned lines.")
 @common_options
 @run_command

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from puffin.cli.common import announce_wait, common_options, run_command
+from puffin.cli.common import announce_wait, common_options, run_command, target_python_option
 from puffin.cli.output import Printer, format_duration, plural
 
 
@@ -20,13 +20,7 @@ from puffin.cli.output import Printer, format_duration, plural
     type=click.Path(dir_okay=False),
     help="Uninstall the packages this file names (repeatable).",
 )
-@click.option(
-    "-p",
-    "--python",
-    "--python-executable",
-    "python",
-    help="Target interpreter: a path or X.Y (default: $VIRTUAL_ENV, then ./.venv).",
-)
+@target_python_option
 @click.option("-n", "--dry-run", is_flag=True, help="Show what would be removed; remove nothing.")
 @common_options
 @run_command
