@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -13,6 +14,7 @@ from puffin.cli.output import Printer
 from puffin.errors import PuffinError
 
 if TYPE_CHECKING:
+    from puffin.cache import Cache
     from puffin.commands.pip_sync_options import IndexOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -183,6 +185,22 @@ def _warnings_as_messages(printer: Printer) -> None:
     logger = logging.getLogger("puffin")
     logger.handlers = [_ToPrinter(logging.WARNING)]
     logger.propagate = False
+
+
+@contextlib.contextmanager
+def shared_cache(options: Mapping[str, Any], printer: Printer) -> Iterator[Cache]:
+    """The command's cache (--cache-dir / --no-cache), held under the shared lock, with the
+    scratch entries of dead processes removed; a --no-cache one is deleted afterwards."""
+    from puffin.cache import Cache
+
+    cache = Cache.from_settings(options["cache_dir"], no_cache=options["no_cache"])
+    try:
+        cache.init()
+        with cache.shared_lock(on_wait=announce_wait(printer)):
+            cache.remove_orphaned_temp()
+            yield cache
+    finally:
+        cache.cleanup()
 
 
 WAITING_FOR_CACHE = "Waiting for another puffin process to release the cache"

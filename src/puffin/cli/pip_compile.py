@@ -9,11 +9,11 @@ from typing import Any
 import click
 
 from puffin.cli.common import (
-    announce_wait,
     common_options,
     index_options,
     index_options_from,
     run_command,
+    shared_cache,
 )
 from puffin.cli.output import Printer, format_duration, plural
 
@@ -137,7 +137,6 @@ def pip_compile_command(src_files: tuple[str, ...], **options: Any) -> None:
       puffin pip-compile --upgrade-package requests requirements.in
       puffin pip-compile --generate-hashes --python-version 3.12 requirements.in
     """
-    from puffin.cache import Cache
     from puffin.commands.pip_compile import CompileOptions, OutputFormat, pip_compile
     from puffin.compile_output import AnnotationStyle
     from puffin.errors import UsageError
@@ -186,14 +185,8 @@ def pip_compile_command(src_files: tuple[str, ...], **options: Any) -> None:
         resolution=ResolutionMode(options["resolution"] or "highest"),
         command=_header_command(files, options),
     )
-    cache = Cache.from_settings(options["cache_dir"], no_cache=options["no_cache"])
-    try:
-        cache.init()
-        with cache.shared_lock(on_wait=announce_wait(printer)):
-            cache.remove_orphaned_temp()
-            result = pip_compile(compile_options, cache)
-    finally:
-        cache.cleanup()
+    with shared_cache(options, printer) as cache:
+        result = pip_compile(compile_options, cache)
     for warning in result.warnings:
         printer.warning(warning)
     if result.output_file is None:

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from puffin.cli.common import (
-    announce_wait,
     common_options,
     index_options,
     install_options,
     run_command,
+    shared_cache,
     target_python_option,
 )
 from puffin.cli.output import Printer, format_duration, plural
@@ -94,7 +94,6 @@ def pip_install_command(packages: tuple[str, ...], **options: Any) -> None:
       puffin pip-install -e ./my-project
       puffin pip-install --upgrade-package requests requests
     """
-    from puffin.cache import Cache
     from puffin.commands.pip_install import InstallOptions, pip_install
     from puffin.errors import UsageError
     from puffin.names import normalize_name
@@ -114,16 +113,12 @@ def pip_install_command(packages: tuple[str, ...], **options: Any) -> None:
         no_deps=options["no_deps"],
         prerelease=PrereleaseMode(options["prerelease"]) if options["prerelease"] else None,
     )
-    cache = Cache.from_settings(options["cache_dir"], no_cache=options["no_cache"])
     reporter = progress_reporter(options["quiet"])
     try:
-        cache.init()
-        with cache.shared_lock(on_wait=announce_wait(printer)):
-            cache.remove_orphaned_temp()
+        with shared_cache(options, printer) as cache:
             result = pip_install(install_options, cache, reporter)
     finally:
         reporter.close()
-        cache.cleanup()
     for warning in result.warnings:
         printer.warning(warning)
     if result.resolved is not None:

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from puffin.cli.common import (
-    announce_wait,
     common_options,
     index_options,
     index_options_from,
     install_options,
     run_command,
+    shared_cache,
     target_python_option,
 )
 from puffin.cli.output import Printer, format_duration, plural
@@ -47,22 +47,17 @@ def pip_sync_command(src_files: tuple[str, ...], **options: Any) -> None:
       puffin pip-sync requirements.txt dev-requirements.txt
       puffin pip-sync --dry-run --python .venv/bin/python requirements.txt
     """
-    from puffin.cache import Cache
     from puffin.commands.pip_sync import pip_sync
 
     printer = Printer(options["quiet"])
     files = src_files or ("requirements.txt",)
     sync_options = sync_options_from(options, files)
-    cache = Cache.from_settings(options["cache_dir"], no_cache=options["no_cache"])
     reporter = progress_reporter(options["quiet"])
     try:
-        cache.init()
-        with cache.shared_lock(on_wait=announce_wait(printer)):
-            cache.remove_orphaned_temp()
+        with shared_cache(options, printer) as cache:
             result = pip_sync(sync_options, cache, reporter)
     finally:
         reporter.close()
-        cache.cleanup()
     for warning in result.warnings:
         printer.warning(warning)
     print_sync_result(printer, result)

@@ -6,7 +6,12 @@ from typing import Any
 
 import click
 
-from puffin.cli.common import announce_wait, common_options, run_command, target_python_option
+from puffin.cli.common import (
+    common_options,
+    run_command,
+    shared_cache,
+    target_python_option,
+)
 from puffin.cli.output import Printer, format_duration, plural
 
 
@@ -34,7 +39,6 @@ def pip_uninstall_command(packages: tuple[str, ...], **options: Any) -> None:
       puffin pip-uninstall requests
       puffin pip-uninstall -r requirements.txt
     """
-    from puffin.cache import Cache
     from puffin.commands.pip_uninstall import UninstallOptions, pip_uninstall
     from puffin.errors import UsageError
 
@@ -47,13 +51,8 @@ def pip_uninstall_command(packages: tuple[str, ...], **options: Any) -> None:
         python=options["python"],
         dry_run=options["dry_run"],
     )
-    cache = Cache.from_settings(options["cache_dir"], no_cache=options["no_cache"])
-    try:
-        cache.init()
-        with cache.shared_lock(on_wait=announce_wait(printer)):
-            result = pip_uninstall(uninstall_options, cache)
-    finally:
-        cache.cleanup()
+    with shared_cache(options, printer) as cache:
+        result = pip_uninstall(uninstall_options, cache)
     for warning in result.warnings:
         printer.warning(warning)
     for name in result.not_installed:

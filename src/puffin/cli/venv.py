@@ -8,11 +8,11 @@ from typing import Any
 import click
 
 from puffin.cli.common import (
-    announce_wait,
     common_options,
     index_options,
     index_options_from,
     run_command,
+    shared_cache,
 )
 from puffin.cli.output import Printer
 
@@ -37,27 +37,21 @@ def venv_command(path: str, **options: Any) -> None:
       puffin venv .venv --python 3.12
       puffin venv --seed --prompt myproject
     """
-    from puffin.cache import Cache
     from puffin.commands.venv import venv
     from puffin.traits import SilentReporter
 
     printer = Printer(options["quiet"])
-    cache = Cache.from_settings(options["cache_dir"], no_cache=options["no_cache"])
-    try:
-        cache.init()
-        with cache.shared_lock(on_wait=announce_wait(printer)):
-            result = venv(
-                Path(path),
-                python=options["python"],
-                seed=options["seed"],
-                prompt=options["prompt"],
-                system_site_packages=options["system_site_packages"],
-                cache=cache,
-                reporter=SilentReporter(),
-                index=index_options_from(options),
-            )
-    finally:
-        cache.cleanup()
+    with shared_cache(options, printer) as cache:
+        result = venv(
+            Path(path),
+            python=options["python"],
+            seed=options["seed"],
+            prompt=options["prompt"],
+            system_site_packages=options["system_site_packages"],
+            cache=cache,
+            reporter=SilentReporter(),
+            index=index_options_from(options),
+        )
     version = ".".join(str(part) for part in result.base.version)
     printer.info(f"Using CPython {version} interpreter at: {result.base.executable}")
     printer.info(f"Creating virtual environment at: {path}")
