@@ -18,10 +18,8 @@ from puffin.installer.site_packages import InstalledDistribution, scan_site_pack
 from puffin.interpreter import Scheme
 from puffin.names import PackageName, normalize_name
 from puffin.resolver.candidate_selector import SelectorSettings
-from puffin.resolver.pubgrub import NoSolution, solve
+from puffin.resolver.pubgrub import NoSolution
 from puffin.resolver.python_provider import (
-    ROOT,
-    ROOT_VERSION,
     PythonPackage,
     PythonProvider,
     RootRequirement,
@@ -107,17 +105,13 @@ def resolve(
         async with RegistryClient(cache=cache, indexes=IndexSettings(index.url)) as client:
             provider = PythonProvider(
                 client,
-                asyncio.get_running_loop(),
                 settings,
                 MARKERS,
                 roots,
                 installed=installed_offer(site.scan(), excluded=frozenset()),
                 no_dependencies=no_dependencies,
             )
-            try:
-                solution = await asyncio.to_thread(solve, ROOT, ROOT_VERSION, provider)
-            finally:
-                await provider.cancel_prefetches()
+            solution = await provider.solve()
         return {
             package.name: str(version)
             for package, version in solution.items()

@@ -28,10 +28,8 @@ from puffin.resolver.candidate_selector import (
     parse_exclude_newer,
     select_file,
 )
-from puffin.resolver.pubgrub import NoSolution, solve
+from puffin.resolver.pubgrub import NoSolution
 from puffin.resolver.python_provider import (
-    ROOT,
-    ROOT_VERSION,
     PythonPackage,
     PythonProvider,
     RootRequirement,
@@ -75,16 +73,12 @@ def resolve(
         async with RegistryClient(cache=cache, indexes=indexes) as client:
             provider = PythonProvider(
                 client,
-                asyncio.get_running_loop(),
                 settings,
                 MARKERS,
                 roots,
                 constraints=constraint_specifiers,
             )
-            try:
-                solution = await asyncio.to_thread(solve, ROOT, ROOT_VERSION, provider)
-            finally:
-                await provider.cancel_prefetches()
+            solution = await provider.solve()
         return {
             package.name: str(version)
             for package, version in solution.items()

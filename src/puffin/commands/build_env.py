@@ -40,10 +40,8 @@ from puffin.installer.plan import Desired
 from puffin.interpreter import Interpreter, query_interpreter
 from puffin.names import PackageName, normalize_extra, normalize_name
 from puffin.resolver.candidate_selector import SelectorSettings
-from puffin.resolver.pubgrub import NoSolution, solve
+from puffin.resolver.pubgrub import NoSolution
 from puffin.resolver.python_provider import (
-    ROOT,
-    ROOT_VERSION,
     Package,
     PythonPackage,
     PythonProvider,
@@ -107,18 +105,6 @@ def root_requirements(
             )
         )
     return roots
-
-
-def solve_in_this_thread(provider: PythonProvider) -> dict[Package, Version]:
-    """Solve from the root with `provider`, whose coroutines run on its loop in another thread.
-
-    Blocks: call it from a worker thread, never from the loop's own. The provider's
-    look-ahead is stopped afterwards, so no fetch outlives the answer.
-    """
-    try:
-        return solve(ROOT, ROOT_VERSION, provider)
-    finally:
-        asyncio.run_coroutine_threadsafe(provider.cancel_prefetches(), provider.loop).result()
 
 
 def pinned_versions(solution: Mapping[Package, Version]) -> dict[PackageName, Version]:
@@ -209,14 +195,13 @@ class BuildEnvironments:
         try:
             provider = PythonProvider(
                 self._client,
-                self._loop,
                 self._settings,
                 self._base.markers,
                 roots,
                 # No recursion: a build requirement that needs a build itself is an error.
                 sdist_refusal="build requirements are installed from wheels only",
             )
-            versions = pinned_versions(solve_in_this_thread(provider))
+            versions = pinned_versions(self._run(provider.solve()))
         except (NoSolution, ConflictingRequirements) as error:
             raise NoMatchingDistribution(
                 f"Cannot install the build requirements ({listed}): {error}"

@@ -55,10 +55,7 @@ from puffin.resolver.candidate_selector import (
     SelectorSettings,
     uploaded_before,
 )
-from puffin.resolver.pubgrub import solve
 from puffin.resolver.python_provider import (
-    ROOT,
-    ROOT_VERSION,
     DirectPackage,
     Package,
     PythonPackage,
@@ -428,7 +425,6 @@ async def resolve_requirements(
 
     provider = PythonProvider(
         client,
-        asyncio.get_running_loop(),
         settings,
         markers,
         _root_requirements(primary),
@@ -440,10 +436,7 @@ async def resolve_requirements(
         no_dependencies=no_dependencies,
         sdist_metadata=None if no_build else sdist_metadata,
     )
-    try:
-        solution = await asyncio.to_thread(solve, ROOT, ROOT_VERSION, provider)
-    finally:
-        await provider.cancel_prefetches()
+    solution = await provider.solve()
     versions = {
         package.name: version
         for package, version in solution.items()

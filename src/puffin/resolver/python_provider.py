@@ -13,10 +13,11 @@ import builtins
 import dataclasses
 import itertools
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 from packaging.markers import Marker
 from packaging.ranges import VersionRange
@@ -37,7 +38,7 @@ from puffin.resolver.candidate_selector import (
     select_from_versions,
 )
 from puffin.resolver.core_metadata import CoreMetadata, read_core_metadata
-from puffin.resolver.pubgrub import Unavailable, spans
+from puffin.resolver.pubgrub import Unavailable, solve_async, spans
 from puffin.resolver.range_search import matching_slices
 from puffin.resolver.unusable import prerelease_reason, rejection_reason, requires_python_reason
 
@@ -46,11 +47,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("puffin.resolver")
 
-T = TypeVar("T")
-
 # How many lower versions get their metadata fetched at once when the solver backtracks
 # through a package (uv prefetches in batches for the same reason).
 BACKTRACK_PREFETCH = 50
+
+# Seconds of solving between two turns of the event loop (see _pause_now_and_then).
+PAUSE_EVERY = 0.005
 
 
 @dataclass(frozen=True, order=True)
@@ -97,13 +99,12 @@ class RootRequirement:
 
 
 class PythonProvider:
-    """Answers the solver (in a worker thread) by running coroutines on the event loop that
-    owns `client`; all registry state is touched on that loop only, so nothing races."""
+    """Answers `solve_async` on the event loop that owns `client`: all registry state is
+    touched on that loop only, so nothing races."""
 
     def __init__(
         self,
         client: RegistryClient,
-        loop: asyncio.AbstractEventLoop,
         settings: SelectorSettings,
         markers: Mapping[str, str],
         requirements: Sequence[RootRequirement],
@@ -118,7 +119,7 @@ class PythonProvider:
         sdist_refusal: str = "building its source distribution is not supported yet",
     ) -> None:
         self.client = client
-        self.loop = loop
+        self._last_pause = 0.0
         # Files are filtered by version here; the selector only judges one version's files.
         # Sdists are used when a builder reads their metadata (`sdist_metadata`); without
         # one the user's rule only words the reason (unusable.py).
@@ -175,7 +176,15 @@ class PythonProvider:
                 self.exact_pins.add(name)  # a constraint's `==` may take a yanked file too
         self.root_dependencies = self._root_dependencies(requirements)
 
-    # -- the Provider protocol (called from the solver's thread) ----------------------------
+    async def solve(self) -> dict[Package, Version]:
+        """The solver's answer from ROOT, raising NoSolution; the look-ahead is stopped
+        afterwards, so no fetch outlives the answer."""
+        try:
+            return await solve_async(ROOT, ROOT_VERSION, self)
+        finally:
+            await self.cancel_prefetches()
+
+    # -- the AsyncProvider protocol ----------------------------------------------------------
 
     def prioritize(self, package: Package, range: VersionRange) -> tuple[int, int]:
         if isinstance(package, RootPackage):
@@ -211,25 +220,35 @@ class PythonProvider:
             return f"{package.name} was not found on the package index"
         return None
 
-    def choose_version(self, package: Package, range: VersionRange) -> Version | None:
+    async def choose_version(self, package: Package, range: VersionRange) -> Version | None:
         assert isinstance(package, PythonPackage)
-        return self._run(self._choose(package.name, range, by_solver=True))
+        await self._pause_now_and_then()
+        return await self._choose(package.name, range, by_solver=True)
 
-    def get_dependencies(
+    async def get_dependencies(
         self, package: Package, version: Version
     ) -> Mapping[Package, VersionRange] | Unavailable:
         if isinstance(package, RootPackage):
             self.dependencies[(package, version)] = dict(self.root_dependencies)
-            self._run(self._prefetch_new(self.root_dependencies))
+            await self._prefetch_new(self.root_dependencies)
             return self.root_dependencies
         if self.no_dependencies:  # an extra is still its base package at the same version
             if package.extra is None:
                 return {}
             return {PythonPackage(package.name): VersionRange.singleton(version)}
-        return self._run(self._dependencies(package, version))
+        return await self._dependencies(package, version)
 
-    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+    async def _pause_now_and_then(self) -> None:
+        """Let the loop run other tasks at least every PAUSE_EVERY seconds of solving.
+
+        Answers at hand (cached metadata) come back without suspending, so a solver that
+        backtracks through cached versions would otherwise keep the loop from reading
+        responses and from starting the look-ahead's requests.
+        """
+        now = time.monotonic()
+        if now - self._last_pause >= PAUSE_EVERY:
+            self._last_pause = now
+            await asyncio.sleep(0)
 
     async def cancel_prefetches(self) -> None:
         """Stop the look-ahead the solver no longer needs, before the client closes."""

@@ -11,12 +11,13 @@ from puffin.resolver.pubgrub.incompatibility import (
     RootCause,
     UnavailableCause,
 )
-from puffin.resolver.pubgrub.provider import Provider, Unavailable
+from puffin.resolver.pubgrub.provider import AsyncProvider, Provider, Unavailable
 from puffin.resolver.pubgrub.report import DefaultFormatter, Formatter, report
-from puffin.resolver.pubgrub.solver import Cancelled, NoSolution, solve
+from puffin.resolver.pubgrub.solver import Cancelled, NoSolution, solve, solve_async
 from puffin.resolver.pubgrub.term import Relation, Term
 
 __all__ = [
+    "AsyncProvider",
     "Cancelled",
     "Cause",
     "DefaultFormatter",
@@ -34,4 +35,5 @@ __all__ = [
     "UnavailableCause",
     "report",
     "solve",
+    "solve_async",
 ]

@@ -51,3 +51,16 @@ class Provider(Protocol[P]):
     ) -> Mapping[P, VersionRange] | Unavailable:
         """What `package` at `version` requires, or why that version cannot be used."""
         ...
+
+
+class AsyncProvider(Protocol[P]):
+    """`Provider` for `solve_async`: the same methods and optional methods, except that
+    `choose_version` and `get_dependencies` are coroutines (they may wait for the network)."""
+
+    def prioritize(self, package: P, range: VersionRange) -> Any: ...
+
+    async def choose_version(self, package: P, range: VersionRange) -> Version | None: ...
+
+    async def get_dependencies(
+        self, package: P, version: Version
+    ) -> Mapping[P, VersionRange] | Unavailable: ...

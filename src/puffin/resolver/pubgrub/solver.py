@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass
+from typing import Generic, TypeAlias, TypeVar
 
 from packaging.ranges import VersionRange
 from packaging.version import Version
@@ -19,7 +20,7 @@ from puffin.resolver.pubgrub.incompatibility import (
     UnavailableCause,
 )
 from puffin.resolver.pubgrub.partial_solution import PartialSolution
-from puffin.resolver.pubgrub.provider import Provider, Unavailable
+from puffin.resolver.pubgrub.provider import AsyncProvider, Provider, Unavailable
 from puffin.resolver.pubgrub.term import Relation, Term
 
 P = TypeVar("P")
@@ -53,16 +54,77 @@ class Cancelled(PuffinError):
     """The provider's `should_cancel()` asked the solver to stop."""
 
 
+@dataclass(frozen=True, slots=True)
+class ChooseVersion(Generic[P]):
+    """The solver asks: which version of `package` in `range`? (answer: Version or None)"""
+
+    package: P
+    range: VersionRange
+
+
+@dataclass(frozen=True, slots=True)
+class GetDependencies(Generic[P]):
+    """The solver asks: what does `package` at `version` require? (answer: a mapping or
+    Unavailable)"""
+
+    package: P
+    version: Version
+
+
+Question: TypeAlias = ChooseVersion[P] | GetDependencies[P]
+Answer: TypeAlias = Version | Mapping[P, VersionRange] | Unavailable | None
+Steps: TypeAlias = Generator[Question[P], Answer[P], dict[P, Version]]
+
+
 def solve(root: P, root_version: Version, provider: Provider[P]) -> dict[P, Version]:
     """Choose one version of every package reachable from `root` at `root_version`.
 
     Returns the chosen versions, the root included, or raises NoSolution.
     """
-    return _Solver(root, root_version, provider).run()
+    steps = _Solver(root, root_version, provider).steps()
+    answer: Answer[P] = None
+    while True:
+        try:
+            question = steps.send(answer)
+        except StopIteration as finished:
+            solution: dict[P, Version] = finished.value
+            return solution
+        if isinstance(question, ChooseVersion):
+            answer = provider.choose_version(question.package, question.range)
+        else:
+            answer = provider.get_dependencies(question.package, question.version)
+
+
+async def solve_async(
+    root: P, root_version: Version, provider: AsyncProvider[P]
+) -> dict[P, Version]:
+    """`solve` with a provider whose answers may wait: on the caller's event loop.
+
+    The solver's questions are answered in the loop's thread: a provider answering from a
+    worker thread made two cross-thread hand-offs per question, each waiting for the GIL
+    while the loop was busy with responses (a cold boto3.in resolve asks ~6,000).
+    """
+    steps = _Solver(root, root_version, provider).steps()
+    answer: Answer[P] = None
+    while True:
+        try:
+            question = steps.send(answer)
+        except StopIteration as finished:
+            solution: dict[P, Version] = finished.value
+            return solution
+        if isinstance(question, ChooseVersion):
+            answer = await provider.choose_version(question.package, question.range)
+        else:
+            answer = await provider.get_dependencies(question.package, question.version)
 
 
 class _Solver(Generic[P]):
-    def __init__(self, root: P, root_version: Version, provider: Provider[P]) -> None:
+    """The algorithm, asking its provider questions by yielding them (see Steps): one
+    implementation for the synchronous and the asynchronous driver."""
+
+    def __init__(
+        self, root: P, root_version: Version, provider: Provider[P] | AsyncProvider[P]
+    ) -> None:
         self.root = root
         self.root_version = root_version
         self.provider = provider
@@ -84,7 +146,7 @@ class _Solver(Generic[P]):
             lambda package, version: VersionRange.singleton(version)
         )
 
-    def run(self) -> dict[P, Version]:
+    def steps(self) -> Steps[P]:
         root_range = VersionRange.singleton(self.root_version)
         self._add(
             Incompatibility(
@@ -96,7 +158,7 @@ class _Solver(Generic[P]):
             if self.should_cancel is not None and self.should_cancel():
                 raise Cancelled("Dependency resolution was cancelled")
             self._propagate(next_package)
-            next_package = self._decide()
+            next_package = yield from self._decide()
         return self.solution.decisions()
 
     def _add(self, incompatibility: Incompatibility[P]) -> None:
@@ -236,7 +298,7 @@ class _Solver(Generic[P]):
 
     # -- decision making
 
-    def _decide(self) -> P | None:
+    def _decide(self) -> Generator[Question[P], Answer[P], P | None]:
         """Decide one package (or learn why it cannot be); None when everything is decided."""
         candidates = self.solution.undecided()
         if not candidates:
@@ -247,7 +309,9 @@ class _Solver(Generic[P]):
         if package == self.root:
             version: Version | None = self.root_version
         else:
-            version = self.provider.choose_version(package, range_)
+            chosen = yield ChooseVersion(package, range_)
+            assert chosen is None or isinstance(chosen, Version)
+            version = chosen
         if version is None:
             explain = getattr(self.provider, "no_versions_reason", None)
             reason = explain(package, range_) if explain is not None else None
@@ -258,7 +322,8 @@ class _Solver(Generic[P]):
             )
             return package
         version_range = self.span(package, version)
-        dependencies = self.provider.get_dependencies(package, version)
+        dependencies = yield GetDependencies(package, version)
+        assert isinstance(dependencies, Mapping | Unavailable)
         if isinstance(dependencies, Unavailable):
             self._add(
                 Incompatibility(
