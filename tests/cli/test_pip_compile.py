@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 import sys
 import time
 from pathlib import Path
@@ -176,6 +178,22 @@ def test_default_output_is_the_input_name_with_txt(index: PackageIndex, tmp_path
     assert (tmp_path / "dev.txt").read_text() == (
         f"--index-url {index.url}\n\nalpha==1.0\n    # via -r dev.in\n"
     )
+
+
+def test_output_file_permissions_follow_the_umask_and_an_existing_file_keeps_its_own(
+    index: PackageIndex, tmp_path: Path
+) -> None:
+    index.add_wheel("alpha", "1.0")
+    (tmp_path / "dev.in").write_text("alpha\n")
+    before = os.umask(0o022)
+    os.umask(before)
+
+    assert compile_(index, tmp_path, "-q", "dev.in").returncode == 0
+    assert stat.S_IMODE((tmp_path / "dev.txt").stat().st_mode) == 0o666 & ~before
+
+    (tmp_path / "dev.txt").chmod(0o640)
+    assert compile_(index, tmp_path, "-q", "--upgrade", "dev.in").returncode == 0
+    assert stat.S_IMODE((tmp_path / "dev.txt").stat().st_mode) == 0o640
 
 
 def test_constraints_narrow_versions_and_are_annotated(index: PackageIndex, tmp_path: Path) -> None:

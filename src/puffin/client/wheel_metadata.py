@@ -181,8 +181,9 @@ class WheelMetadataFetcher:
             raise offline_error(f"The metadata of {file.filename}")
         metadata = await self._fetch_remote(file, wheel)
         _check_metadata(file, metadata)
-        # In a worker thread, as index pages are (index_pages._store).
-        await asyncio.to_thread(write_cached_metadata, path, file, metadata)
+        # Inline: ~60 us a write here (fs.atomic_write_bytes), less than handing ~3,000 of them
+        # to worker threads that then fight the loop for the GIL.
+        write_cached_metadata(path, file, metadata)
         return metadata
 
     async def _fetch_remote(self, file: File, wheel: WheelFilename) -> bytes:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import os
+import stat
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -236,13 +237,18 @@ def _interpreter(
 
 
 def _write_output(path: Path, data: bytes) -> None:
-    """Atomically for a file; in place for a device or pipe (`-o /dev/null`), which a rename
-    would replace by a regular file."""
-    if path.exists() and not path.is_file():
+    """Atomically for a file, keeping its permissions; in place for a device or pipe
+    (`-o /dev/null`), which a rename would replace by a regular file."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        atomic_write_bytes(path, data)
+        return
+    if not stat.S_ISREG(mode):
         with open(path, "wb") as stream:
             stream.write(data)
         return
-    atomic_write_bytes(path, data)
+    atomic_write_bytes(path, data, mode=stat.S_IMODE(mode))
 
 
 def _read_input(path: str, options: CompileOptions, environ: Mapping[str, str]) -> RequirementsTxt:
