@@ -56,3 +56,15 @@ def test_a_bad_requirement_makes_the_version_unavailable_with_the_reason() -> No
     core = read_core_metadata(b"Name: demo\nRequires-Dist: click >= = 8\n")
     assert isinstance(core, Unavailable)
     assert core.reason.startswith("invalid Requires-Dist 'click >= = 8': ")
+
+
+def test_crlf_line_endings_read_the_same_fields_and_stop_at_the_body() -> None:
+    wanted = frozenset({"requires-dist", "requires-python"})
+    assert header_fields(METADATA.replace(b"\n", b"\r\n"), wanted) == header_fields(
+        METADATA, wanted
+    )
+
+
+def test_an_invalid_requires_python_makes_the_version_unavailable() -> None:
+    core = read_core_metadata(b"Name: demo\nRequires-Python: >=3.x\n")
+    assert core == Unavailable("invalid Requires-Python '>=3.x': Invalid specifier: '>=3.x'")
