@@ -1,5 +1,5 @@
-"""Session.get and range reads: straight through the transport when nothing else is needed,
-through the client (redirects, credentials, proxies) when it is."""
+"""Session.get and range reads: through LeanClient when nothing else is needed, through
+httpx's client (redirects, credentials, proxies) when it is."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def get(session: Session, url: str) -> tuple[int, str]:
     async def run() -> tuple[int, str]:
         try:
             response = await session.get(url)
-            return response.status_code, response.text
+            return response.status, response.text
         finally:
             await session.aclose()
 
@@ -29,6 +29,7 @@ def test_a_plain_get_goes_straight_through_with_the_clients_headers(
     session = Session()
     assert get(session, f"{index.base_url}/plain/") == (200, "hello")
     assert session.direct_allowed(f"{index.base_url}/plain/")
+    assert session._client is None  # httpx's client was never needed, so never built
     [request] = index.requests
     assert request.headers["user-agent"].startswith("puffin/")
     assert "authorization" not in request.headers

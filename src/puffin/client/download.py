@@ -104,7 +104,7 @@ async def download_http(
         return digests
 
     try:
-        digests = await with_retries(client, url, attempt, retries=session.retries)
+        digests = await with_retries(url, attempt, retries=session.retries, timeout=session.timeout)
     except OSError as error:  # the local side: a full disk, a read-only directory
         raise CacheError(f"Cannot write {dest}: {error.strerror or error}") from None
     return tuple(digest for digest in digests if digest.algorithm in algorithms)

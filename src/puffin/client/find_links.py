@@ -39,7 +39,7 @@ async def find_links_records(session: Session, location: str) -> tuple[FileRecor
 
     response = await session.get(location, headers={"Accept": "text/html"})
     raise_for_status(response, location)
-    return session.strip_credentials(parse_find_links_html(response.text, str(response.url)))
+    return session.strip_credentials(parse_find_links_html(response.text, response.url))
 
 
 def list_local_find_links(path: Path) -> tuple[FileRecord, ...]:

@@ -7,6 +7,7 @@ import base64
 import logging
 import os
 import socket
+import ssl
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator
 from typing import TypeVar
 
@@ -19,6 +20,7 @@ from puffin.client.auth import (
     split_credentials,
 )
 from puffin.client.httpx_import import httpx
+from puffin.client.lean_http import HttpAnswer
 from puffin.client.retry import (
     DEFAULT_RETRIES,
     backoff_delay,
@@ -72,53 +74,50 @@ def create_client(
     )
 
 
-def create_transport(max_connections: int = MAX_CONNECTIONS) -> AdmissionTransport:
-    """The transport under create_client's client (see AdmissionTransport, OriginPool)."""
+def create_transport(
+    max_connections: int = MAX_CONNECTIONS,
+    *,
+    slots: asyncio.Semaphore | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> AdmissionTransport:
+    """The transport under create_client's client (see AdmissionTransport, OriginPool).
+
+    `slots` bounds the requests in flight (a new Semaphore(max_connections) by default): a
+    Session hands the same one to its LeanClient, so both together stay within the bound.
+    """
     limits = httpx.Limits(
         max_connections=max_connections, max_keepalive_connections=max_connections
     )
-    return AdmissionTransport(_transport(limits, max_connections), max_connections)
+    inner = _transport(limits, max_connections, ssl_context)
+    return AdmissionTransport(inner, slots or asyncio.Semaphore(max_connections))
 
 
 # Answers only the client's own layers deal with: redirects to follow, a 401 for StoreAuth.
-_NEEDS_CLIENT = frozenset({301, 302, 303, 307, 308, 401})
+NEEDS_CLIENT = frozenset({301, 302, 303, 307, 308, 401})
 
 
-async def open_direct(
-    transport: httpx.AsyncBaseTransport,
-    client: httpx.AsyncClient,
-    url: str,
-    headers: dict[str, str] | None = None,
-) -> httpx.Response | None:
-    """Start a GET of `url` straight through `transport`, with `client`'s headers and
-    timeouts but none of its per-request layers (request merging, auth flow, redirects,
-    cookies): those were a fifth of the CPU of each of the ~3,000 range requests a cold
-    boto3.in resolve makes. None when the answer needs those layers after all (a redirect or
-    a 401; that response is closed): the caller then asks through the client.
-
-    Only for a URL without credentials, to an origin without any, and no proxy (see
-    Session.direct_allowed). The response is streaming: read or close it.
-    """
-    merged = httpx.Headers(client.headers)
-    if headers:
-        merged.update(headers)
-    request = httpx.Request(
-        "GET", url, headers=merged, extensions={"timeout": client.timeout.as_dict()}
+def answer_from_httpx(response: httpx.Response) -> HttpAnswer:
+    """The whole-body answer that Session.get returns, from a response httpx has read."""
+    headers: dict[str, str] = {}
+    for name, value in response.headers.multi_items():
+        name = name.lower()
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return HttpAnswer(
+        url=str(response.url),
+        status=response.status_code,
+        reason=response.reason_phrase,
+        headers=headers,
+        body=response.content,
+        sent_authorization="authorization" in response.request.headers,
     )
-    try:
-        response = await transport.handle_async_request(request)
-    except httpx.RequestError as error:
-        error.request = request  # as the client does: retries and messages read it
-        raise
-    response.request = request
-    if response.status_code in _NEEDS_CLIENT:
-        await response.aclose()
-        return None
-    return response
 
 
-def _transport(limits: httpx.Limits, max_connections: int) -> httpx.AsyncHTTPTransport:
-    transport = httpx.AsyncHTTPTransport(limits=limits, http1=True, http2=False)
+def _transport(
+    limits: httpx.Limits, max_connections: int, ssl_context: ssl.SSLContext | None
+) -> httpx.AsyncHTTPTransport:
+    transport = httpx.AsyncHTTPTransport(
+        verify=True if ssl_context is None else ssl_context, limits=limits, http1=True, http2=False
+    )
     import httpcore
 
     from puffin.client.origin_pool import OriginPool
@@ -145,9 +144,9 @@ class AdmissionTransport(httpx.AsyncBaseTransport):
     a connection for any request that finds none idle.
     """
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, limit: int) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, slots: asyncio.Semaphore) -> None:
         self._inner = inner
-        self._slots = asyncio.Semaphore(limit)
+        self._slots = slots
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await self._slots.acquire()
@@ -186,29 +185,39 @@ class _SlotReleasingStream(httpx.AsyncByteStream):
 class RetryableStatus(Exception):
     """An HTTP answer worth retrying (5xx, 429), raised inside one attempt."""
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx.Response | HttpAnswer) -> None:
         super().__init__(status_reason(response))
         self.reason = status_reason(response)
-        self.retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        self.retry_after = retry_after_seconds(response.headers.get("retry-after"))
 
 
-def status_reason(response: httpx.Response) -> str:
+def status_reason(response: httpx.Response | HttpAnswer) -> str:
     """`HTTP 404 Not Found`."""
-    phrase = response.reason_phrase or httpx.codes.get_reason_phrase(response.status_code)
-    return f"HTTP {response.status_code} {phrase}".rstrip()
+    if isinstance(response, HttpAnswer):
+        code, phrase = response.status, response.reason
+    else:
+        code, phrase = response.status_code, response.reason_phrase
+    if not phrase:
+        phrase = httpx.codes.get_reason_phrase(code)
+    return f"HTTP {code} {phrase}".rstrip()
 
 
-def raise_for_status(response: httpx.Response, url: str) -> None:
+def raise_for_status(response: httpx.Response | HttpAnswer, url: str) -> None:
     """Raise NetworkError naming the (redacted) URL for any 4xx/5xx answer."""
-    if response.status_code == 401:
+    if isinstance(response, HttpAnswer):
+        code, sent_authorization = response.status, response.sent_authorization
+    else:
+        code = response.status_code
+        sent_authorization = "authorization" in response.request.headers
+    if code == 401:
         # Requests through StoreAuth never get here; a direct URL carrying its own
         # credentials does.
-        if "authorization" in response.request.headers:
+        if sent_authorization:
             why = "authentication failed with the credentials from the URL"
         else:
             why = "credentials are missing"
         raise NetworkError(redact_url(url), f"{status_reason(response)}: {why}")
-    if response.status_code >= 400:
+    if code >= 400:
         raise NetworkError(redact_url(url), status_reason(response))
 
 
@@ -265,11 +274,13 @@ def is_transient(error: httpx.RequestError) -> bool:
     )
 
 
-def describe_error(error: httpx.RequestError, client: httpx.AsyncClient) -> str:
-    """A short reason a user understands: `connection refused`, `timed out after 30s`."""
+def describe_error(error: httpx.RequestError, timeout: float | None) -> str:
+    """A short reason a user understands: `connection refused`, `timed out after 30s`.
+
+    `timeout` is the seconds every connect, read and write may take (create_client and
+    LeanClient use one number for all three)."""
     if isinstance(error, httpx.TimeoutException):
-        seconds = _timeout_seconds(error, client.timeout)
-        return f"timed out after {seconds:g}s" if seconds is not None else "timed out"
+        return f"timed out after {timeout:g}s" if timeout is not None else "timed out"
     text = redact_text(str(error))
     if isinstance(error, httpx.ConnectError):
         return _connect_failure(error, text)
@@ -297,22 +308,12 @@ def _connect_failure(error: BaseException, text: str) -> str:
     return f"could not connect: {text}" if text else "could not connect"
 
 
-def _timeout_seconds(error: httpx.TimeoutException, timeout: httpx.Timeout) -> float | None:
-    if isinstance(error, httpx.ConnectTimeout):
-        return timeout.connect
-    if isinstance(error, httpx.ReadTimeout):
-        return timeout.read
-    if isinstance(error, httpx.WriteTimeout):
-        return timeout.write
-    return timeout.pool
-
-
 async def with_retries(
-    client: httpx.AsyncClient,
     url: str,
     attempt: Callable[[], Awaitable[T]],
     *,
     retries: int = DEFAULT_RETRIES,
+    timeout: float | None,
 ) -> T:
     """Run `attempt` until it succeeds, retrying transient failures at most `retries` times.
 
@@ -326,8 +327,8 @@ async def with_retries(
             reason, delay = failure.reason, failure.retry_after
         except httpx.RequestError as error:  # transport errors, redirect loops, bad encodings
             if not is_transient(error):
-                raise NetworkError(redact_url(url), describe_error(error, client)) from None
-            reason, delay = describe_error(error, client), None
+                raise NetworkError(redact_url(url), describe_error(error, timeout)) from None
+            reason, delay = describe_error(error, timeout), None
         if number == retries:
             raise NetworkError(redact_url(url), reason)
         delay = backoff_delay(number) if delay is None else delay
@@ -367,4 +368,4 @@ async def request_with_retries(
             raise RetryableStatus(response)
         return response
 
-    return await with_retries(client, url, attempt, retries=retries)
+    return await with_retries(url, attempt, retries=retries, timeout=client.timeout.read)

@@ -36,7 +36,7 @@ from puffin.pypi_types.page_records import PageRecords
 from puffin.pypi_types.simple_html import parse_project_html
 
 if TYPE_CHECKING:
-    import httpx
+    from puffin.client.lean_http import HttpAnswer
 
 JSON_AND_HTML_ACCEPT = (
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
@@ -88,16 +88,16 @@ async def index_page(
         headers.update(conditional_headers(cached.policy))
     response = await session.get(url, headers=headers)
     now = time.time()
-    if response.status_code == 304 and cached is not None:
+    if response.status == 304 and cached is not None:
         records = _cached_records(cached, path)
         if records is not UNREADABLE:
             renewed = after_not_modified(cached.policy, response.headers, now)
             await _store(path, dataclasses.replace(cached, policy=renewed))
             return records
         response = await session.get(url, headers={"Accept": JSON_AND_HTML_ACCEPT})
-    page_url = str(response.url)
+    page_url = response.url
     policy = policy_from_headers(response.headers, now)
-    if response.status_code in NOT_FOUND:
+    if response.status in NOT_FOUND:
         # Cached too, so --offline knows to ask the next index.
         if policy is not None:
             await _store(path, CachedPage(page_url, policy, "", None))
@@ -164,7 +164,7 @@ def local_index_page(index_url: str, name: PackageName) -> Sequence[FileRecord] 
     return parse_project_html(text, page_url).files
 
 
-def page_content_type(response: httpx.Response, page_url: str) -> str:
+def page_content_type(response: HttpAnswer, page_url: str) -> str:
     """The page's media type, when it is one we parse (PEP 691); an absent type is HTML,
     what a bare static file server sends for an index.html.
 

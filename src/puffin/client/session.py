@@ -1,10 +1,11 @@
-"""`Session`: one run's network access (lazy httpx client, credentials, retries, --offline)."""
+"""`Session`: one run's network access (lazy clients, credentials, retries, --offline)."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import TYPE_CHECKING
 
+from puffin import __version__
 from puffin.client.auth import CredentialStore
 from puffin.client.keyring import KeyringProvider
 from puffin.client.retry import DEFAULT_RETRIES
@@ -13,7 +14,12 @@ from puffin.errors import OfflineError
 from puffin.pypi_types.file_record import FileRecord
 
 if TYPE_CHECKING:  # httpx costs ~0.1s to import: a run served from the cache never pays it
+    import asyncio
+    import ssl
+
     import httpx
+
+    from puffin.client.lean_http import HttpAnswer, LeanClient
 
 
 def offline_error(what: str) -> OfflineError:
@@ -21,8 +27,10 @@ def offline_error(what: str) -> OfflineError:
 
 
 class Session:
-    """What every request of a run shares. The httpx client (~0.07s to build, TLS context
-    included) is created on the first request, so a run served from a fresh cache skips it."""
+    """What every request of a run shares: one SSL context, one bound on requests in flight,
+    and two clients made on first use. Plain GETs (index pages, metadata, range reads) go
+    through LeanClient, a fifth of httpx's CPU per request; httpx's client takes whatever
+    needs its layers (redirects, credentials, proxies) and the streamed downloads."""
 
     def __init__(
         self,
@@ -37,24 +45,72 @@ class Session:
         self.credentials = CredentialStore(keyring=keyring)
         self._client = client
         self._owns_client = client is None
-        self._transport: httpx.AsyncBaseTransport | None = None
+        self._lean: LeanClient | None = None
+        self._ssl_context: ssl.SSLContext | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._timeout: float | None = None
         self._proxied: bool | None = None
+
+    @property
+    def timeout(self) -> float:
+        """Seconds a connect, read or write may take (PUFFIN_HTTP_TIMEOUT, else 30)."""
+        if self._timeout is None:
+            if self._client is not None and not self._owns_client:
+                self._timeout = self._client.timeout.read
+            if self._timeout is None:
+                from puffin.client.http import timeout_from_env
+
+                self._timeout = timeout_from_env()
+        return self._timeout
 
     @property
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
             from puffin.client.http import create_client, create_transport
 
-            self._transport = create_transport()
-            self._client = create_client(transport=self._transport)
+            transport = create_transport(slots=self._shared_slots(), ssl_context=self._context())
+            self._client = create_client(timeout=self.timeout, transport=transport)
         return self._client
 
+    @property
+    def lean(self) -> LeanClient:
+        """The client of direct_allowed GETs (see lean_http.py)."""
+        if self._lean is None:
+            from puffin.client.http import MAX_CONNECTIONS
+            from puffin.client.lean_http import LeanClient
+
+            self._lean = LeanClient(
+                ssl_context=self._context(),
+                slots=self._shared_slots(),
+                timeout=self.timeout,
+                user_agent=f"puffin/{__version__}",
+                max_idle=MAX_CONNECTIONS,
+            )
+        return self._lean
+
+    def _context(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            from puffin.client.httpx_import import httpx
+
+            # httpx's own rules (SSL_CERT_FILE, SSL_CERT_DIR, else certifi), so both clients
+            # trust exactly the same certificates; loading them once costs ~20 ms.
+            self._ssl_context = httpx.create_ssl_context()
+        return self._ssl_context
+
+    def _shared_slots(self) -> asyncio.Semaphore:
+        if self._slots is None:
+            import asyncio
+
+            from puffin.client.http import MAX_CONNECTIONS
+
+            self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
+        return self._slots
+
     def direct_allowed(self, url: str) -> bool:
-        """Whether a GET of `url` may skip the client's layers (http.open_direct): this
-        session made the client, the environment names no proxy, and neither the URL nor its
-        origin has credentials."""
-        self.client  # noqa: B018  (made now if not yet: the transport comes with it)
-        if self._transport is None:
+        """Whether a GET of `url` may go through LeanClient: this session makes its own
+        clients, the environment names no proxy, and neither the URL nor its origin has
+        credentials."""
+        if not self._owns_client:
             return False
         if self._proxied is None:
             import urllib.request
@@ -66,38 +122,43 @@ class Session:
             return False
         return self.credentials.credentials_for(url) is None
 
-    async def open_direct(
-        self, url: str, headers: dict[str, str] | None = None
-    ) -> httpx.Response | None:
-        """http.open_direct through this session's transport, or None when not allowed
-        here (see direct_allowed) or when the answer needs the client after all."""
-        if not self.direct_allowed(url):
-            return None
-        from puffin.client.http import open_direct
-
-        assert self._transport is not None
-        return await open_direct(self._transport, self.client, url, headers)
-
     async def aclose(self) -> None:
-        """Close the HTTP client if this session created it."""
+        """Close the clients this session created."""
+        lean, self._lean = self._lean, None
+        if lean is not None:
+            await lean.aclose()
         if self._owns_client and self._client is not None:
             await self._client.aclose()
             self._client = None
-            self._transport = None
 
-    async def get(self, url: str, *, headers: dict[str, str] | None = None) -> httpx.Response:
+    async def get(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        max_body: int | None = None,
+        decode_content: bool = True,
+    ) -> HttpAnswer:
         """GET with retries and the credentials of `url`'s origin; any status but 401 is
         returned (a 401 that the keyring cannot cure raises NetworkError, see StoreAuth).
 
-        Callers check --offline first to say what is missing; this is the last guard.
+        `max_body` and `decode_content` as LeanClient.get has them; an answer that takes
+        httpx's client (see direct_allowed) is always read whole and decoded. Callers check
+        --offline first to say what is missing; this is the last guard.
         """
         if self.offline:
             raise offline_error(redact_url(url))
-        from puffin.client.http import RetryableStatus, request_with_retries, with_retries
+        from puffin.client.http import (
+            NEEDS_CLIENT,
+            RetryableStatus,
+            answer_from_httpx,
+            request_with_retries,
+            with_retries,
+        )
         from puffin.client.retry import is_retryable_status
 
         if not self.direct_allowed(url):
-            return await request_with_retries(
+            response = await request_with_retries(
                 self.client,
                 "GET",
                 url,
@@ -105,23 +166,21 @@ class Session:
                 retries=self.retries,
                 auth=self.credentials.auth_for(url),
             )
+            return answer_from_httpx(response)
+        lean = self.lean
 
-        async def attempt() -> httpx.Response:
-            response = await self.open_direct(url, headers)
-            if response is None:  # a redirect or a 401: the client's layers take it
+        async def attempt() -> HttpAnswer:
+            answer = await lean.get(url, headers, max_body=max_body, decode_content=decode_content)
+            if answer.status in NEEDS_CLIENT:  # a redirect or a 401: the client's layers
                 response = await self.client.request(
                     "GET", url, headers=headers, auth=self.credentials.auth_for(url)
                 )
-            else:
-                try:
-                    await response.aread()
-                finally:
-                    await response.aclose()
-            if is_retryable_status(response.status_code):
-                raise RetryableStatus(response)
-            return response
+                answer = answer_from_httpx(response)
+            if is_retryable_status(answer.status):
+                raise RetryableStatus(answer)
+            return answer
 
-        return await with_retries(self.client, url, attempt, retries=self.retries)
+        return await with_retries(url, attempt, retries=self.retries, timeout=self.timeout)
 
     def strip_credentials(self, records: tuple[FileRecord, ...]) -> tuple[FileRecord, ...]:
         """File URLs a page spells with credentials lose them before anything stores them;

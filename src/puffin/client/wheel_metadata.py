@@ -204,7 +204,7 @@ class WheelMetadataFetcher:
 
         url = f"{file.url}.metadata"
         response = await self._session.get(url)
-        if response.status_code in NOT_FOUND:
+        if response.status in NOT_FOUND:
             logger.debug("%s is announced but missing; reading the wheel", redact_url(url))
             return None
         raise_for_status(response, url)
@@ -270,6 +270,7 @@ class WheelMetadataFetcher:
             without_credentials,
         )
         from puffin.client.httpx_import import httpx
+        from puffin.client.lean_http import HttpAnswer
         from puffin.client.retry import is_retryable_status
 
         session, url = self._session, file.url
@@ -277,45 +278,59 @@ class WheelMetadataFetcher:
         # Identity: a compressed answer would make the byte positions meaningless.
         headers = {"Range": f"bytes={spec}", "Accept-Encoding": "identity"}
         target, auth = without_credentials(url, session.credentials.auth_for(url))
+        size = stop if first is None else stop - first
 
-        async def attempt() -> _Window | None:
-            direct = await session.open_direct(target, headers)
-            if direct is not None:
-                try:
-                    return await read(direct)
-                finally:
-                    await direct.aclose()
-            async with session.client.stream("GET", target, headers=headers, auth=auth) as answer:
-                return await read(answer)
-
-        async def read(answer: httpx.Response) -> _Window | None:
-            if is_retryable_status(answer.status_code):
-                raise RetryableStatus(answer)
-            if answer.status_code == 200:
+        def span_of(response: httpx.Response | HttpAnswer) -> tuple[int, int, int] | None:
+            """The range the answer holds; None for a whole file (200)."""
+            code = response.status if isinstance(response, HttpAnswer) else response.status_code
+            if code == 200:
                 return None
-            if answer.status_code == 416:
+            if code == 416:
                 raise UnusableZipTail("HTTP 416: the file is empty")
-            raise_for_status(answer, url)
-            if answer.status_code != 206:
-                raise UnusableZipTail(f"HTTP {answer.status_code} to a range request")
-            start, end, total = _content_range(answer.headers.get("Content-Range", ""))
+            raise_for_status(response, url)
+            if code != 206:
+                raise UnusableZipTail(f"HTTP {code} to a range request")
+            start, end, total = _content_range(response.headers.get("content-range", ""))
             wanted = (max(total - stop, 0), total) if first is None else (first, stop)
             if (start, end) != wanted or (file.size is not None and total != file.size):
                 raise UnusableZipTail(f"bytes {start}-{end - 1}/{total} for {spec}")
-            if answer.headers.get("Content-Encoding", "identity") != "identity":
+            if response.headers.get("content-encoding", "identity") != "identity":
                 raise UnusableZipTail("a compressed answer to a range request")
-            body = bytearray()
-            async for chunk in answer.aiter_raw():
-                body += chunk
-                if len(body) > end - start:  # never buffer more than was asked for
-                    raise UnusableZipTail("more bytes than the range holds")
-            if len(body) != end - start:
-                raise httpx.RemoteProtocolError(
-                    f"received {len(body)} of {end - start} bytes", request=answer.request
-                )
-            return _Window(start, bytes(body), total)
+            return start, end, total
 
-        return await with_retries(session.client, url, attempt, retries=session.retries)
+        if session.direct_allowed(url):  # credentials in `url` take the client (`auth`)
+            # A 200 (the whole file) is larger than `size` and left unread; retries and
+            # 5xx answers are Session.get's business.
+            answer = await session.get(target, headers=headers, max_body=size, decode_content=False)
+            span = span_of(answer)
+            if span is None:
+                return None
+            if answer.body is None or len(answer.body) > span[1] - span[0]:
+                raise UnusableZipTail("more bytes than the range holds")
+            if len(answer.body) != span[1] - span[0]:
+                raise UnusableZipTail(f"received {len(answer.body)} of {span[1] - span[0]} bytes")
+            return _Window(span[0], answer.body, span[2])
+
+        async def attempt() -> _Window | None:
+            async with session.client.stream("GET", target, headers=headers, auth=auth) as answer:
+                if is_retryable_status(answer.status_code):
+                    raise RetryableStatus(answer)
+                span = span_of(answer)
+                if span is None:
+                    return None
+                start, end, total = span
+                body = bytearray()
+                async for chunk in answer.aiter_raw():
+                    body += chunk
+                    if len(body) > end - start:  # never buffer more than was asked for
+                        raise UnusableZipTail("more bytes than the range holds")
+                if len(body) != end - start:
+                    raise httpx.RemoteProtocolError(
+                        f"received {len(body)} of {end - start} bytes", request=answer.request
+                    )
+                return _Window(start, bytes(body), total)
+
+        return await with_retries(url, attempt, retries=session.retries, timeout=session.timeout)
 
     async def _read_downloaded(self, file: File, wheel: WheelFilename) -> bytes:
         from puffin.client.download import download_http
