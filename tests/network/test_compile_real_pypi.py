@@ -1,8 +1,8 @@
 """pip-compile against the real PyPI (marker `network`, not in CI).
 
 Pins equal those `uv pip compile` wrote with the same flags, recorded in expected/ (trio and
-jupyter with uv 0.13.9 on 2026-11-25, black and boto3 with uv 0.13.10 on 2026-12-07). Where uv
-finds no solution puffin fails too, saying why; every input of backtracking/ finishes within a
+jupyter with uv 0.13.9 on 2026-11-25, the others with uv 0.13.10 on 2026-12-07). Where uv
+finds no solution puffin fails too, saying why; every input of backtracking/ resolves within a
 minute from an empty cache.
 """
 
@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.pythons import find_python
 from tests.support.run import Result, run_puffin
 
 pytestmark = pytest.mark.network
@@ -22,17 +21,20 @@ INPUTS = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "requir
 EXPECTED = Path(__file__).parent / "expected"
 
 
-def compile_(source: Path, python: str, cache: Path) -> Result:
+def compile_(source: Path, python: str, cache: Path, *args: str) -> Result:
     return run_puffin(
-        "pip-compile", source, "--python-version", python,
+        "pip-compile", source, "--python-version", python, *args,
         "--exclude-newer", "2026-11-01T00:00:00Z", "--index-url", "https://pypi.org/simple",
         "--cache-dir", cache, "--no-header", "--no-annotate", "-o", "-",
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("name", ["trio", "black", "jupyter", "boto3"])
+@pytest.mark.parametrize("name", ["trio", "black", "jupyter", "boto3", "slow"])
 def test_pins_equal_uv_for_python_312(name: str, tmp_path: Path) -> None:
-    result = compile_(INPUTS / f"{name}.in", "3.12", tmp_path / "cache")
+    # uv writes setuptools (slow.in needs it); pip-compile's format comments it out unless
+    # --allow-unsafe. slow.in's numpy<1.24.0 leaves numpy 1.23.5, which has no cp312 wheel:
+    # its dependencies come from a wheel for another Python, as uv reads them.
+    result = compile_(INPUTS / f"{name}.in", "3.12", tmp_path / "cache", "--allow-unsafe")
     assert result.returncode == 0, result.stderr
     pins = sorted(line for line in result.stdout.splitlines() if "==" in line)
     expected = (EXPECTED / f"{name}-py312-2026-11-01.txt").read_text().split()
@@ -51,35 +53,18 @@ def test_flyte_has_no_solution_for_python_312(tmp_path: Path) -> None:
     )
 
 
-SETUPTOOLS_HOOK_FAILED = (
-    ": `get_requires_for_build_wheel` of build backend `setuptools.build_meta:__legacy__`"
-    " exited with code 1\nBackend output:\n"
-)
-
-# (input, target Python, None if it resolves, else (first line of the error, backend's reason)).
-# apache-beam-dill says "Run with Python 3.10"; the others are meant for 3.12. For 3.12 the
-# newest allowed apache-beam and numba have no cp312 wheel, so puffin builds their sdists for
-# metadata (as pip does) and the build refuses. uv 0.13.10 pins them instead: it reads an
-# incompatible wheel's METADATA and ignores Requires-Python upper bounds (numba==0.53.1 says
-# <3.10), and its pins then fail to build on 3.12 the same way.
+# (input, target Python, the pins puffin must write). apache-beam-dill says "Run with Python
+# 3.10"; the others are meant for 3.12. Where expected/ has `backtracking-<input>-py<XY>-...`,
+# those are uv 0.13.10's pins. For 3.12 the newest allowed apache-beam has no cp312 wheel: both
+# tools read its dependencies from a wheel for another Python instead of building the sdist.
+# numpy-numba differs from uv on purpose: uv ignores upper bounds of Requires-Python and pins
+# numba==0.53.1 and llvmlite==0.36.0 (both say <3.10, and neither installs on 3.12); puffin
+# keeps pip's rule and takes the newest numba whose Requires-Python admits 3.12.
+NUMBA_PINS = ["llvmlite==0.34.0", "numba==0.51.2", "numpy==2.1.3"]
 BACKTRACKING = [
     ("apache-beam-dill", "3.10", None),
-    (
-        "apache-beam-dill",
-        "3.12",
-        (
-            "error: Failed to build apache-beam==2.49.0 (apache-beam-2.49.0.zip)",
-            "ModuleNotFoundError: No module named 'pkg_resources'\n",
-        ),
-    ),
-    (
-        "numpy-numba",
-        "3.12",
-        (
-            "error: Failed to build numba==0.58.1 (numba-0.58.1.tar.gz)",
-            "only versions >=3.8,<3.12 are supported.\n",
-        ),
-    ),
+    ("apache-beam-dill", "3.12", None),
+    ("numpy-numba", "3.12", NUMBA_PINS),
     ("numpy-sparse", "3.12", None),
     ("sentry", "3.12", None),
     ("starlette-fastapi", "3.12", None),
@@ -87,28 +72,19 @@ BACKTRACKING = [
 
 
 @pytest.mark.parametrize(
-    ("name", "python", "failure"),
+    ("name", "python", "pins"),
     BACKTRACKING,
     ids=[f"{name}-{python}" for name, python, _ in BACKTRACKING],
 )
-def test_backtracking_input_finishes_within_a_minute(
-    name: str, python: str, failure: tuple[str, str] | None, tmp_path: Path
+def test_backtracking_input_resolves_within_a_minute(
+    name: str, python: str, pins: list[str] | None, tmp_path: Path
 ) -> None:
-    if failure is not None and find_python(python) is None:
-        pytest.skip(f"building sdists for {python} needs CPython {python}")
     started = time.monotonic()
     result = compile_(INPUTS / "backtracking" / f"{name}.in", python, tmp_path / "cache")
     elapsed = time.monotonic() - started
     assert elapsed < 60, f"{name} took {elapsed:.1f} s"
-    if failure is None:
-        assert result.returncode == 0, result.stderr
-        assert "==" in result.stdout
-        assert "Traceback" not in result.stderr
-    else:
-        first_line, reason = failure
-        assert result.returncode == 1
-        assert result.stdout == ""
-        assert result.stderr.startswith(first_line + SETUPTOOLS_HOOK_FAILED)
-        assert reason in result.stderr
-        # The traceback shown is the build backend's, under "Backend output:", not puffin's.
-        assert "Traceback" not in result.stderr.split("Backend output:")[0]
+    assert result.returncode == 0, result.stderr
+    if pins is None:
+        recorded = EXPECTED / f"backtracking-{name}-py{python.replace('.', '')}-2026-11-01.txt"
+        pins = recorded.read_text().split()
+    assert sorted(line for line in result.stdout.splitlines() if "==" in line) == sorted(pins)

@@ -148,3 +148,26 @@ def test_no_matching_version_lists_what_exists() -> None:
     assert explain(FOO, SpecifierSet(), empty, Version("3.12.1")) == (
         "No files for foo were found on the package index"
     )
+
+
+def test_an_sdist_gets_the_nearest_incompatible_wheel_as_its_metadata_stand_in() -> None:
+    files = [
+        file("foo-1.0.tar.gz"),
+        file("foo-1.0-cp38-cp38-manylinux_2_17_x86_64.whl"),
+        file("foo-1.0-cp311-cp311-win_amd64.whl"),
+        file("foo-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"),
+        file("foo-1.0-cp310-cp310-manylinux_2_17_x86_64.whl"),
+    ]
+    result = select_file(FOO, SpecifierSet(), files, settings())
+    assert isinstance(result, Selected)
+    assert result.file.filename == "foo-1.0.tar.gz"
+    # The target's platform first, then the interpreter nearest 3.12.
+    assert result.metadata_file == files[3]
+
+
+def test_a_wheel_choice_or_a_lone_sdist_has_no_stand_in() -> None:
+    wheel = select_file(FOO, SpecifierSet(), [file("foo-1.0-py3-none-any.whl")], settings())
+    assert isinstance(wheel, Selected) and wheel.metadata_stand_in is None
+    assert wheel.metadata_file == wheel.file
+    sdist = select_file(FOO, SpecifierSet(), [file("foo-1.0.tar.gz")], settings())
+    assert isinstance(sdist, Selected) and sdist.metadata_file is None

@@ -10,11 +10,19 @@ cannot be proven).
 
 The resolver also reads uv's `prerelease` and `resolution` modes from the settings; picking one
 file per version does not depend on them.
+
+When a version's best file is a source distribution but the version also has wheels for other
+interpreters or platforms, the closest of those is named as the version's metadata stand-in:
+as uv does, the resolver reads that wheel's METADATA instead of building the sdist (the files
+of one release declare the same dependencies in all but broken projects, and a build just to
+learn them is slow and fails for many old sdists on new Pythons). Installing still builds the
+sdist.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -74,6 +82,11 @@ class SelectorSettings:
     prerelease: PrereleaseMode = PrereleaseMode.IF_NECESSARY_OR_EXPLICIT
     resolution: ResolutionMode = ResolutionMode.HIGHEST
 
+    @functools.cached_property
+    def target_platforms(self) -> frozenset[str]:
+        """The platform parts of the target's tags (`manylinux_2_17_x86_64`, `any`)."""
+        return frozenset(tag.rpartition("-")[2] for tag in self.tag_priority)
+
     @classmethod
     def from_tags(
         cls, tags: Sequence[str], python_version: Version, **kwargs: object
@@ -86,6 +99,14 @@ class SelectorSettings:
 class Selected:
     file: File
     version: Version
+    # For an sdist `file`: a wheel of the same version whose tags do not fit the target, to
+    # read the dependencies from without a build (see the module docstring).
+    metadata_stand_in: File | None = None
+
+    @property
+    def metadata_file(self) -> File | None:
+        """The wheel whose METADATA gives this version's dependencies; None: build `file`."""
+        return self.file if self.file.is_wheel else self.metadata_stand_in
 
 
 @dataclass(frozen=True)
@@ -176,6 +197,7 @@ def select_from_versions(
     fallback: Selected | None = None  # an older wheel, when binaries are preferred
     for version in matching:
         best: tuple[tuple[int, int, tuple[int, str] | tuple[()]], File] | None = None
+        stand_in: tuple[tuple[bool, int, str], File] | None = None  # the nearest, by _distance
         reasons: list[Rejection] = []
         for file in files_of(version):
             if cutoff is not None and not uploaded_before(file, cutoff):
@@ -201,6 +223,9 @@ def select_from_versions(
                 rank = file.dist.tag_rank(settings.tag_priority)
                 if rank is None:
                     reasons.append(Rejection.INCOMPATIBLE_TAGS)
+                    distance = _distance(file.dist, settings)
+                    if stand_in is None or distance < stand_in[0]:
+                        stand_in = (distance, file)
                     continue
                 key = (0, rank, file.dist.build)
             else:
@@ -215,6 +240,8 @@ def select_from_versions(
             rejections[version] = tuple(dict.fromkeys(reasons))
             continue
         chosen = Selected(best[1], version)
+        if stand_in is not None and not best[1].is_wheel:
+            chosen = Selected(best[1], version, stand_in[1])
         if settings.prefer_binary and not best[1].is_wheel:
             fallback = fallback or chosen
             continue
@@ -222,6 +249,23 @@ def select_from_versions(
     if fallback is not None:
         return fallback
     return NotSelected(tuple(versions), tuple(matching), rejections, requires_python)
+
+
+def _distance(wheel: WheelFilename, settings: SelectorSettings) -> tuple[bool, int, str]:
+    """How far an incompatible wheel is from the target, smaller is nearer: first whether
+    none of its platforms is the target's, then how far its interpreter's version is from
+    the target's, then its filename (a stable choice)."""
+    platforms = settings.target_platforms
+    target = settings.python_version.major * 100 + settings.python_version.minor
+    same_platform = False
+    distance = 10_000
+    for tag in wheel.tags:
+        same_platform = same_platform or tag.platform in platforms
+        digits = tag.interpreter[2:]  # "311" of cp311, "3" of py3
+        if digits.isdigit():
+            number = int(digits[0]) * 100 + (int(digits[1:]) if len(digits) > 1 else 0)
+            distance = min(distance, abs(target - number))
+    return (not same_platform, distance, wheel.filename)
 
 
 def _better(

@@ -158,6 +158,8 @@ class PythonProvider:
         self.prereleases_named: set[PackageName] = set()
         self.exact_pins: set[PackageName] = set()
         self.files: dict[tuple[PackageName, Version], File] = {}
+        # Wheels whose METADATA stands in for a chosen sdist's (candidate_selector.Selected).
+        self.stand_ins: dict[tuple[PackageName, Version], File] = {}
         # What each decided (package, version) depends on: the `# via` annotations.
         self.dependencies: dict[tuple[Package, Version], dict[Package, VersionRange]] = {}
         self._order: dict[Package, int] = {}
@@ -304,6 +306,8 @@ class PythonProvider:
                 )
                 return version
             self.files[(name, version)] = result.file
+            if result.metadata_stand_in is not None:
+                self.stand_ins[(name, version)] = result.metadata_stand_in
             tried = self._tried.setdefault(name, set())
             if by_solver:
                 tried.add(version)
@@ -368,9 +372,9 @@ class PythonProvider:
                 continue
             self._prefetched.add((name, version))
             result = self._select(name, version, project)
-            if isinstance(result, NotSelected):
+            if isinstance(result, NotSelected) or result.metadata_file is None:
                 continue
-            task = asyncio.ensure_future(self._prefetch_metadata(result.file))
+            task = asyncio.ensure_future(self._prefetch_metadata(result.metadata_file))
             self._prefetches.add(task)
             task.add_done_callback(self._prefetches.discard)
 
@@ -473,6 +477,14 @@ class PythonProvider:
         if reason is not None:
             return Unavailable(reason)
         file = self.files[key]
+        stand_in = self.stand_ins.get(key)
+        if stand_in is not None:
+            try:
+                metadata = await self.client.wheel_metadata(stand_in)
+            except PuffinError as error:
+                logger.debug("Building %s instead: %s", file.filename, error)
+            else:
+                return await self._dependencies_from(package, version, metadata)
         if file.is_sdist and self.sdist_metadata is not None:
             # A build failure ends the resolution: its output is the user's next step.
             metadata = await self.sdist_metadata(file)
@@ -647,8 +659,11 @@ class PythonProvider:
                 return
             if version is not None and self._is_installed(name, version):
                 metadata = self.installed[name].metadata
+            elif version is None:
+                return
             else:
-                file = None if version is None else self.files.get((name, version))
+                key = (name, version)
+                file = self.stand_ins.get(key) or self.files.get(key)
                 if file is None or not file.is_wheel:
                     return
                 metadata = await self.client.wheel_metadata(file)
