@@ -6,9 +6,12 @@ range that has shed the ~1,500 newest versions one span at a time; testing every
 handful of intervals, and each interval bound is monotone over sorted versions, so two
 bisections per interval find its versions.
 
-packaging exposes the intervals only privately (`_bounds`, each bound's `_above`/`_below`
-predicate); when they are missing, or the range admits or rejects literal `===` strings,
-`matching_slices` answers None and the caller falls back to `contains`.
+packaging exposes the intervals only privately (`_bounds`); their bounds changed shape
+between releases: 26.3 gives each bound an `_above`/`_below` predicate, 26.4 a `filter_key()`
+that sorts against `Version._key`. Both are read here. When neither is there, or the range
+admits or rejects literal `===` strings, `matching_slices` answers None and the caller falls
+back to `contains` (correct, but quadratic again: tests/resolver/test_range_search.py fails
+on a packaging whose layout this module does not know, so CI says so).
 """
 
 from __future__ import annotations
@@ -30,15 +33,23 @@ def matching_slices(range: VersionRange, ascending: Sequence[Version]) -> list[s
     slices = []
     try:
         for lower, upper in bounds:
-            above: Callable[[Version], bool] | None = lower._above
-            below: Callable[[Version], bool] | None = upper._below
-            start = 0 if above is None else _first_true(ascending, above)
-            stop = len(ascending) if below is None else _first_true(ascending, _not(below))
+            if hasattr(lower, "filter_key"):  # packaging 26.4: lower <= v._key < upper
+                start = bisect_left(ascending, lower.filter_key(), key=_sort_key)
+                stop = bisect_left(ascending, upper.filter_key(), key=_sort_key)
+            else:  # packaging 26.3
+                above: Callable[[Version], bool] | None = lower._above
+                below: Callable[[Version], bool] | None = upper._below
+                start = 0 if above is None else _first_true(ascending, above)
+                stop = len(ascending) if below is None else _first_true(ascending, _not(below))
             if start < stop:
                 slices.append(slice(start, stop))
     except (AttributeError, TypeError, ValueError):
         return None
     return slices
+
+
+def _sort_key(version: Version) -> Any:
+    return version._key
 
 
 def _first_true(ascending: Sequence[Version], predicate: Callable[[Version], bool]) -> int:
