@@ -47,6 +47,7 @@ def fetch_metadata(cache: Cache, *files: File, offline: bool = False) -> list[by
                 results.append(await fetcher.fetch(file, file.dist))
             return results
         finally:
+            await fetcher.aclose()  # the cache entries are written when it returns
             await session.aclose()
 
     return asyncio.run(run())

@@ -246,6 +246,7 @@ class RegistryClient:
         for future in pending:
             future.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+        await self._metadata.aclose()
         await self._session.aclose()
 
     # -- project pages ------------------------------------------------------------------

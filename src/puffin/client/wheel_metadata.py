@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import zipfile
@@ -11,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from puffin.cache.cache import Cache, CacheBucket, digest, index_key
+from puffin.cache.write_behind import WriteBehind
 from puffin.client.auth import split_credentials
 from puffin.client.session import Session, offline_error
 from puffin.client.urls import file_url_to_path, is_file_url, redact_url
@@ -27,7 +29,7 @@ from puffin.client.zip_tail import (
 from puffin.dist_types import File
 from puffin.errors import HashMismatch, InvalidWheel
 from puffin.filenames import WheelFilename
-from puffin.fs import atomic_write_json, read_json
+from puffin.fs import atomic_write_bytes, read_json
 from puffin.hashes import MultiHasher, first_mismatch
 from puffin.names import normalize_name
 from puffin.traits import SilentReporter
@@ -99,15 +101,25 @@ def read_cached_metadata(path: Path, file: File) -> bytes | None:
 
 def write_cached_metadata(path: Path, file: File, metadata: bytes) -> None:
     """Store METADATA atomically; a cache that cannot be written only costs speed."""
+    write_entry(path, cache_entry(file, metadata))
+
+
+def write_entry(path: Path, entry: bytes) -> None:
+    """Store an encoded cache entry atomically, logging (not raising) a failure."""
+    try:
+        atomic_write_bytes(path, entry)
+    except OSError as error:
+        logger.warning("Could not write the cache entry %s: %s", path, error.strerror or error)
+
+
+def cache_entry(file: File, metadata: bytes) -> bytes:
+    """The JSON a METADATA cache entry holds: the file's URL and hashes, and the text."""
     entry = {
         "url": _recorded_url(file),
         "hashes": sorted(map(str, file.hashes)),
         "metadata": metadata.decode("utf-8", "surrogateescape"),
     }
-    try:
-        atomic_write_json(path, entry)
-    except OSError as error:
-        logger.warning("Could not write the cache entry %s: %s", path, error.strerror or error)
+    return json.dumps(entry, separators=(",", ":")).encode()
 
 
 def _recorded_url(file: File) -> str:
@@ -163,9 +175,14 @@ class WheelMetadataFetcher:
     def __init__(self, session: Session, cache: Cache) -> None:
         self._session = session
         self._cache = cache
+        self._writes = WriteBehind()
         # An origin that answered a range request with the whole file is not asked again:
         # each attempt would cost an aborted request before the real download.
         self._origins_without_ranges: set[str] = set()
+
+    async def aclose(self) -> None:
+        """Wait for the cache entries still being written."""
+        await asyncio.to_thread(self._writes.close)
 
     async def fetch(self, file: File, wheel: WheelFilename) -> bytes:
         """The METADATA of `file` (a wheel); HashMismatch when the index's metadata hash
@@ -181,9 +198,8 @@ class WheelMetadataFetcher:
             raise offline_error(f"The metadata of {file.filename}")
         metadata = await self._fetch_remote(file, wheel)
         _check_metadata(file, metadata)
-        # Inline: ~60 us a write here (fs.atomic_write_bytes), less than handing ~3,000 of them
-        # to worker threads that then fight the loop for the GIL.
-        write_cached_metadata(path, file, metadata)
+        # Encoded here, written by one thread: file creation is the slow part (write_behind.py).
+        self._writes.submit(write_entry, path, cache_entry(file, metadata))
         return metadata
 
     async def _fetch_remote(self, file: File, wheel: WheelFilename) -> bytes:
