@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from puffin import __version__
-from puffin.client.http import create_client, raise_for_status, request_with_retries
+from puffin.client.attempts import raise_for_status
+from puffin.client.http import create_client, request_with_retries
 from puffin.errors import NetworkError, UsageError
 from tests.support.index_server import PackageIndex
 

@@ -18,11 +18,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
-import httpx
 import pytest
 
-from puffin.client.http import describe_error
 from puffin.client.lean_http import HttpAnswer, LeanClient
+from puffin.client.request_failure import FailureKind, RequestFailure, describe_failure
 
 T = TypeVar("T")
 
@@ -235,14 +234,14 @@ def _get(url: str, **options: Any) -> HttpAnswer:
     return _run(lambda client: client.get(url), **options)
 
 
-def _failure(url: str, **options: Any) -> httpx.RequestError:
-    with pytest.raises(httpx.RequestError) as caught:
+def _failure(url: str, **options: Any) -> RequestFailure:
+    with pytest.raises(RequestFailure) as caught:
         _get(url, **options)
     return caught.value
 
 
-def _described(error: httpx.RequestError, timeout: float = 2.0) -> str:
-    return describe_error(error, timeout)
+def _described(error: RequestFailure, timeout: float = 2.0) -> str:
+    return describe_failure(error, timeout)
 
 
 def _causes(error: BaseException) -> list[type[BaseException]]:
@@ -413,7 +412,7 @@ def test_an_unknown_coding_is_returned_as_sent(raw_server: Callable[..., _RawSer
 def test_a_corrupt_gzip_body_is_a_decoding_error(raw_server: Callable[..., _RawServer]) -> None:
     server = raw_server([_response(b"not gzip at all", "Content-Encoding: gzip")])
     error = _failure(server.base)
-    assert isinstance(error, httpx.DecodingError)
+    assert error.kind is FailureKind.DECODING
     assert str(error).startswith("corrupt gzip body: ")
 
 
@@ -469,7 +468,7 @@ def test_a_chunked_body_growing_beyond_max_body_is_not_read(
 def test_a_body_cut_short_is_a_protocol_error(raw_server: Callable[..., _RawServer]) -> None:
     server = raw_server([b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", DROP])
     error = _failure(server.base)
-    assert isinstance(error, httpx.RemoteProtocolError)
+    assert error.kind is FailureKind.PROTOCOL
     assert str(error) == "received 3 of 10 bytes"
     assert _described(error) == "the server closed the connection before the response was complete"
 
@@ -499,7 +498,7 @@ def test_a_malformed_answer_is_a_protocol_error(
     raw_server: Callable[..., _RawServer], answer: bytes, message: str
 ) -> None:
     error = _failure(raw_server([answer]).base)
-    assert isinstance(error, httpx.RemoteProtocolError)
+    assert error.kind is FailureKind.PROTOCOL
     assert str(error) == message
 
 
@@ -508,7 +507,7 @@ def test_a_reset_in_the_middle_of_a_response_is_a_read_error(
 ) -> None:
     server = raw_server([b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", RESET])
     error = _failure(server.base)
-    assert isinstance(error, httpx.ReadError)
+    assert error.kind is FailureKind.READ
     assert ConnectionResetError in _causes(error)
     assert _described(error).startswith("connection lost while reading the response: ")
 
@@ -518,7 +517,7 @@ def test_a_closed_fresh_connection_is_an_error_and_not_retried(
 ) -> None:
     server = raw_server([CLOSE], [_response(b"unused")])
     error = _failure(server.base)
-    assert isinstance(error, httpx.RemoteProtocolError)
+    assert error.kind is FailureKind.PROTOCOL
     assert str(error) == "Server disconnected without sending a response."
     assert server.connections == 1
 
@@ -563,7 +562,7 @@ def _unused_port() -> int:
 
 def test_a_refused_connection_is_a_connect_error() -> None:
     error = _failure(f"http://127.0.0.1:{_unused_port()}/")
-    assert isinstance(error, httpx.ConnectError)
+    assert error.kind is FailureKind.CONNECT
     assert ConnectionRefusedError in _causes(error)
     assert _described(error) == "connection refused"
 
@@ -585,11 +584,12 @@ def test_a_host_whose_every_address_refuses_is_a_refusal() -> None:
     loop = _TwoAddressLoop()
     try:
         client = _lean()
-        with pytest.raises(httpx.ConnectError) as caught:
+        with pytest.raises(RequestFailure) as caught:
             loop.run_until_complete(client.get(f"http://twin.test:{_unused_port()}/"))
         loop.run_until_complete(client.aclose())
     finally:
         loop.close()
+    assert caught.value.kind is FailureKind.CONNECT
     assert _described(caught.value) == "connection refused"
 
 
@@ -600,7 +600,7 @@ def test_a_server_that_never_answers_is_a_read_timeout(
     started = time.monotonic()
     error = _failure(server.base, timeout=0.2)
     assert 0.2 <= time.monotonic() - started < 1.5
-    assert isinstance(error, httpx.ReadTimeout)
+    assert error.kind is FailureKind.READ_TIMEOUT
     assert _described(error, timeout=0.2) == "timed out after 0.2s"
 
 
@@ -611,7 +611,7 @@ def test_a_tls_handshake_that_never_completes_is_a_connect_timeout(
     started = time.monotonic()
     error = _failure(f"https://127.0.0.1:{server.port}/", timeout=0.2)
     assert 0.2 <= time.monotonic() - started < 1.5
-    assert isinstance(error, httpx.ConnectTimeout)
+    assert error.kind is FailureKind.CONNECT_TIMEOUT
     assert _described(error, timeout=0.2) == "timed out after 0.2s"
 
 
@@ -640,15 +640,15 @@ def test_slots_come_back_after_errors_and_cancellation(
     broken = raw_server([b"garbage\r\n\r\n"], [CLOSE], [HANG], [HANG])
     refused = f"http://127.0.0.1:{_unused_port()}/"
 
-    async def main() -> tuple[list[type[BaseException]], int]:
+    async def main() -> tuple[list[FailureKind], int]:
         slots = asyncio.Semaphore(2)
         client = _lean(slots=slots, timeout=0.2)
-        failures: list[type[BaseException]] = []
+        failures: list[FailureKind] = []
         for url in (broken.base, broken.base, broken.base, refused):
             try:
                 await client.get(url)
-            except httpx.RequestError as error:
-                failures.append(type(error))
+            except RequestFailure as error:
+                failures.append(error.kind)
         hanging = asyncio.ensure_future(client.get(broken.base))
         await asyncio.sleep(0.05)
         hanging.cancel()
@@ -660,10 +660,10 @@ def test_slots_come_back_after_errors_and_cancellation(
 
     failures, free = asyncio.run(main())
     assert failures == [
-        httpx.RemoteProtocolError,
-        httpx.RemoteProtocolError,
-        httpx.ReadTimeout,
-        httpx.ConnectError,
+        FailureKind.PROTOCOL,
+        FailureKind.PROTOCOL,
+        FailureKind.READ_TIMEOUT,
+        FailureKind.CONNECT,
     ]
     assert free == 2
     assert broken.client_closed.wait(1.0)  # the cancelled request's connection was closed
@@ -720,7 +720,7 @@ def test_https_with_a_trusted_certificate(tls_server: str, certificate: tuple[Pa
 def test_https_with_an_untrusted_certificate_is_a_connect_error(tls_server: str) -> None:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, and trusts nothing
     error = _failure(f"{tls_server}/hello", ssl_context=context)
-    assert isinstance(error, httpx.ConnectError)
+    assert error.kind is FailureKind.CONNECT
     assert ssl.SSLCertVerificationError in _causes(error)
     assert _described(error).startswith("could not connect: [SSL: CERTIFICATE_VERIFY_FAILED]")
 

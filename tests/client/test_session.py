@@ -4,6 +4,9 @@ httpx's client (redirects, credentials, proxies) when it is."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +71,30 @@ def test_a_server_error_is_retried_on_the_direct_path(index: PackageIndex) -> No
     session = Session(retries=2)
     assert get(session, f"{index.base_url}/plain/") == (200, "hello")
     assert index.request_paths() == ["/plain/", "/plain/"]
+
+
+def test_a_compile_served_by_plain_gets_never_imports_httpx(
+    index: PackageIndex, tmp_path: Path
+) -> None:
+    # httpx costs ~25 ms to import; LeanClient serves pages and metadata without it.
+    index.add_wheel("demo", "1.0", requires_dist=["dep"])
+    index.add_wheel("dep", "2.0")
+    (tmp_path / "requirements.in").write_text("demo\n")
+    program = (
+        "import runpy, sys\n"
+        "sys.argv = ['puffin', *sys.argv[1:]]\n"
+        "try:\n"
+        "    runpy.run_module('puffin', run_name='__main__')\n"
+        "except SystemExit as done:\n"
+        "    print('httpx' in sys.modules, done.code, file=sys.stderr)\n"
+    )
+    arguments = [
+        "pip-compile", "-q", "--python-version", "3.12", "--index-url", index.url,
+        "--cache-dir", str(tmp_path / "cache"), "-o", str(tmp_path / "requirements.txt"),
+        str(tmp_path / "requirements.in"),
+    ]  # fmt: skip
+    completed = subprocess.run(
+        [sys.executable, "-c", program, *arguments], capture_output=True, text=True, check=False
+    )
+    assert completed.stderr == "False 0\n"
+    assert "demo==1.0" in (tmp_path / "requirements.txt").read_text()

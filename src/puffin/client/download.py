@@ -9,12 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from puffin.client.http import (
-    RetryableStatus,
-    raise_for_status,
-    with_retries,
-    without_credentials,
-)
+from puffin.client.attempts import RetryableStatus, raise_for_status, with_retries
+from puffin.client.http import without_credentials
 from puffin.client.httpx_import import httpx
 from puffin.client.retry import is_retryable_status
 from puffin.client.session import Session, offline_error

@@ -35,7 +35,7 @@ async def find_links_records(session: Session, location: str) -> tuple[FileRecor
             redact_url(location),
         )
         return ()
-    from puffin.client.http import raise_for_status
+    from puffin.client.attempts import raise_for_status
 
     response = await session.get(location, headers={"Accept": "text/html"})
     raise_for_status(response, location)

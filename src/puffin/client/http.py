@@ -1,17 +1,21 @@
-"""The run's one HTTP client, and requests with bounded retries, backoff and clear failure text."""
+"""httpx's client for what LeanClient does not do: redirects, credentials, proxies, streamed
+downloads (see Session)."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import logging
-import os
-import socket
 import ssl
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator
-from typing import TypeVar
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator
 
 from puffin import __version__
+from puffin.client.attempts import (
+    MAX_CONNECTIONS,
+    RetryableStatus,
+    status_reason,
+    timeout_from_env,
+    with_retries,
+)
 from puffin.client.auth import (
     Credentials,
     CredentialSource,
@@ -21,39 +25,9 @@ from puffin.client.auth import (
 )
 from puffin.client.httpx_import import httpx
 from puffin.client.lean_http import HttpAnswer
-from puffin.client.retry import (
-    DEFAULT_RETRIES,
-    backoff_delay,
-    is_retryable_status,
-    retry_after_seconds,
-)
-from puffin.client.urls import redact_text, redact_url
-from puffin.errors import NetworkError, UsageError
-
-logger = logging.getLogger("puffin.client")
-
-T = TypeVar("T")
-
-DEFAULT_TIMEOUT = 30.0
-TIMEOUT_ENV = "PUFFIN_HTTP_TIMEOUT"
-# Measured fetching jupyter's 93 project pages from this network: 4-20 connections take about
-# 0.45 s, while 24 or more opened at once hit connect timeouts and take over 5 s. 16 keeps the
-# pipe full with room to spare; the limit spans both hosts (index pages and file downloads).
-MAX_CONNECTIONS = 16
-
-
-def timeout_from_env() -> float:
-    """`PUFFIN_HTTP_TIMEOUT` in seconds, else 30; a malformed value is a usage error."""
-    text = os.environ.get(TIMEOUT_ENV, "").strip()
-    if not text:
-        return DEFAULT_TIMEOUT
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value > 0:
-        raise UsageError(f"{TIMEOUT_ENV} must be a positive number of seconds, got {text!r}")
-    return value
+from puffin.client.retry import DEFAULT_RETRIES, is_retryable_status
+from puffin.client.urls import redact_url
+from puffin.errors import NetworkError
 
 
 def create_client(
@@ -90,10 +64,6 @@ def create_transport(
     )
     inner = _transport(limits, max_connections, ssl_context)
     return AdmissionTransport(inner, slots or asyncio.Semaphore(max_connections))
-
-
-# Answers only the client's own layers deal with: redirects to follow, a 401 for StoreAuth.
-NEEDS_CLIENT = frozenset({301, 302, 303, 307, 308, 401})
 
 
 def answer_from_httpx(response: httpx.Response) -> HttpAnswer:
@@ -182,45 +152,6 @@ class _SlotReleasingStream(httpx.AsyncByteStream):
                 release()
 
 
-class RetryableStatus(Exception):
-    """An HTTP answer worth retrying (5xx, 429), raised inside one attempt."""
-
-    def __init__(self, response: httpx.Response | HttpAnswer) -> None:
-        super().__init__(status_reason(response))
-        self.reason = status_reason(response)
-        self.retry_after = retry_after_seconds(response.headers.get("retry-after"))
-
-
-def status_reason(response: httpx.Response | HttpAnswer) -> str:
-    """`HTTP 404 Not Found`."""
-    if isinstance(response, HttpAnswer):
-        code, phrase = response.status, response.reason
-    else:
-        code, phrase = response.status_code, response.reason_phrase
-    if not phrase:
-        phrase = httpx.codes.get_reason_phrase(code)
-    return f"HTTP {code} {phrase}".rstrip()
-
-
-def raise_for_status(response: httpx.Response | HttpAnswer, url: str) -> None:
-    """Raise NetworkError naming the (redacted) URL for any 4xx/5xx answer."""
-    if isinstance(response, HttpAnswer):
-        code, sent_authorization = response.status, response.sent_authorization
-    else:
-        code = response.status_code
-        sent_authorization = "authorization" in response.request.headers
-    if code == 401:
-        # Requests through StoreAuth never get here; a direct URL carrying its own
-        # credentials does.
-        if sent_authorization:
-            why = "authentication failed with the credentials from the URL"
-        else:
-            why = "credentials are missing"
-        raise NetworkError(redact_url(url), f"{status_reason(response)}: {why}")
-    if code >= 400:
-        raise NetworkError(redact_url(url), status_reason(response))
-
-
 def basic_authorization(credentials: Credentials) -> str:
     """The `Authorization` header value for HTTP basic auth (RFC 7617, UTF-8)."""
     userpass = f"{credentials.username}:{credentials.password}".encode()
@@ -264,77 +195,6 @@ class StoreAuth(httpx.Auth):
             sent = SentCredentials(found, CredentialSource.KEYRING)
         reason = self._store.unauthorized_reason(url, sent)
         raise NetworkError(redact_url(url), f"{status_reason(response)}: {reason}")
-
-
-def is_transient(error: httpx.RequestError) -> bool:
-    """Connection failures, timeouts and truncated responses are worth another attempt."""
-    return isinstance(
-        error,
-        httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError,
-    )
-
-
-def describe_error(error: httpx.RequestError, timeout: float | None) -> str:
-    """A short reason a user understands: `connection refused`, `timed out after 30s`.
-
-    `timeout` is the seconds every connect, read and write may take (create_client and
-    LeanClient use one number for all three)."""
-    if isinstance(error, httpx.TimeoutException):
-        return f"timed out after {timeout:g}s" if timeout is not None else "timed out"
-    text = redact_text(str(error))
-    if isinstance(error, httpx.ConnectError):
-        return _connect_failure(error, text)
-    if isinstance(error, httpx.RemoteProtocolError):
-        return "the server closed the connection before the response was complete"
-    if isinstance(error, httpx.TooManyRedirects):
-        return "too many redirects"
-    if isinstance(error, httpx.ReadError):
-        return f"connection lost while reading the response: {text}".rstrip(": ")
-    return text or type(error).__name__
-
-
-def _connect_failure(error: BaseException, text: str) -> str:
-    # httpx reports every failed connect as "All connection attempts failed"; the OS error
-    # that says why (refused, unknown host) is further down the exception chain.
-    cause: BaseException | None = error
-    seen: set[int] = set()
-    while cause is not None and id(cause) not in seen:
-        if isinstance(cause, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(cause, socket.gaierror):
-            return "could not resolve the host name"
-        seen.add(id(cause))
-        cause = cause.__cause__ or cause.__context__
-    return f"could not connect: {text}" if text else "could not connect"
-
-
-async def with_retries(
-    url: str,
-    attempt: Callable[[], Awaitable[T]],
-    *,
-    retries: int = DEFAULT_RETRIES,
-    timeout: float | None,
-) -> T:
-    """Run `attempt` until it succeeds, retrying transient failures at most `retries` times.
-
-    `attempt` raises httpx request errors or RetryableStatus; anything else propagates.
-    After the last attempt the failure becomes a NetworkError naming the redacted URL.
-    """
-    for number in range(retries + 1):
-        try:
-            return await attempt()
-        except RetryableStatus as failure:
-            reason, delay = failure.reason, failure.retry_after
-        except httpx.RequestError as error:  # transport errors, redirect loops, bad encodings
-            if not is_transient(error):
-                raise NetworkError(redact_url(url), describe_error(error, timeout)) from None
-            reason, delay = describe_error(error, timeout), None
-        if number == retries:
-            raise NetworkError(redact_url(url), reason)
-        delay = backoff_delay(number) if delay is None else delay
-        logger.debug("Retrying %s in %.2fs: %s", redact_url(url), delay, reason)
-        await asyncio.sleep(delay)
-    raise AssertionError("unreachable: the loop returns or raises")
 
 
 def without_credentials(

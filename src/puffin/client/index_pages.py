@@ -80,7 +80,7 @@ async def index_page(
     if session.offline:
         raise offline_error(name)
 
-    from puffin.client.http import raise_for_status
+    from puffin.client.attempts import raise_for_status
 
     url = f"{index_url}/{name}/"
     headers = {"Accept": JSON_AND_HTML_ACCEPT}

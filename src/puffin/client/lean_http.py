@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from puffin.client.httpx_import import httpx
+from puffin.client.request_failure import FailureKind, RequestFailure
 
 # RFC 9112 sets no limit on a response head; no index sends a tenth of this, and a server
 # that talks something other than HTTP is caught before it fills memory.
@@ -87,8 +87,8 @@ class LeanClient:
     httpx costs about 1 ms of event-loop CPU per request (httpx, httpcore, h11, anyio TLS
     streams; py-spy on a cold boto3 resolve making ~6,100 requests). This does the same for
     a plain GET, whole body in memory, with one write, one bytearray, one Future and one timer
-    per request. Errors are httpx's exception classes, so http.with_retries, is_transient and
-    describe_error treat them as they treat httpx's own. No proxies, credentials or redirects:
+    per request. Failures are request_failure.RequestFailure, which attempts.with_retries and
+    describe_failure treat as they treat httpx's errors. No proxies, credentials or redirects:
     those stay with httpx.
     """
 
@@ -135,7 +135,7 @@ class LeanClient:
         A body above `max_body` bytes is not read: `body` is None and its connection closed.
         With `decode_content`, gzip and deflate bodies are decompressed (another coding is
         returned as sent). ValueError for a URL this client does not handle (not http(s),
-        credentials in it); httpx request errors for everything the network does.
+        credentials in it); RequestFailure for everything the network does.
         """
         if self._closed:
             raise RuntimeError("LeanClient.get called after aclose")
@@ -175,8 +175,10 @@ class LeanClient:
         while True:
             try:
                 answer = await connection.send(request, self._timeout, max_body)
-            except (httpx.ReadError, httpx.RemoteProtocolError):
+            except RequestFailure as failure:
                 connection.abort()
+                if failure.kind not in (FailureKind.READ, FailureKind.PROTOCOL):
+                    raise
                 # A server may drop an idle keep-alive connection at any moment, and the
                 # request then meets the close: a fresh connection is owed one try.
                 if reused and not connection.response_started:
@@ -209,12 +211,12 @@ class LeanClient:
             )
         except (TimeoutError, asyncio.TimeoutError):
             connection.abort()
-            raise httpx.ConnectTimeout(
-                f"connecting to {origin.host}:{origin.port} timed out"
+            raise RequestFailure(
+                FailureKind.CONNECT_TIMEOUT, f"connecting to {origin.host}:{origin.port} timed out"
             ) from None
         except OSError as error:  # refused, unreachable, unknown host, TLS certificate
             connection.abort()
-            raise httpx.ConnectError(str(error) or type(error).__name__) from error
+            raise RequestFailure(FailureKind.CONNECT, str(error) or type(error).__name__) from error
         except BaseException:
             # Cancelled just as the connection was made, wait_for may drop it unseen.
             connection.abort()
@@ -426,13 +428,11 @@ class _Connection(asyncio.Protocol):
     # -- the request side --------------------------------------------------------------
 
     def send(self, request: bytes, timeout: float, max_body: int | None) -> asyncio.Future[_Answer]:
-        """Write `request`; the Future completes with the response or an httpx error."""
+        """Write `request`; the Future completes with the response or a RequestFailure."""
         waiter: asyncio.Future[_Answer] = self._loop.create_future()
         if self.closed or self._transport is None:
             self.response_started = False
-            waiter.set_exception(
-                httpx.RemoteProtocolError("Server disconnected without sending a response.")
-            )
+            waiter.set_exception(_protocol_error("Server disconnected without sending a response."))
             return waiter
         self._waiter = waiter
         self._max_body = max_body
@@ -463,7 +463,7 @@ class _Connection(asyncio.Protocol):
             return
         deadline = self._last_activity + self._timeout
         if self._loop.time() >= deadline:
-            self._fail(httpx.ReadTimeout(f"no data for {self._timeout:g}s"))
+            self._fail(RequestFailure(FailureKind.READ_TIMEOUT, f"no data for {self._timeout:g}s"))
         else:
             self._timer = self._loop.call_at(deadline, self._check_timeout)
 
@@ -501,7 +501,7 @@ class _Connection(asyncio.Protocol):
         self.response_started = True
         try:
             self._feed(data)
-        except httpx.RemoteProtocolError as error:
+        except RequestFailure as error:
             self._fail(error)
 
     def eof_received(self) -> bool | None:
@@ -517,21 +517,21 @@ class _Connection(asyncio.Protocol):
         waiter = self._waiter
         if waiter is None or waiter.done():
             return
-        error: httpx.RequestError
+        error: RequestFailure
         if self._read_to_close and exc is None:
             self._finish(b"".join(self._chunks), reusable=False)
             return
         if exc is not None:
-            error = httpx.ReadError(str(exc) or type(exc).__name__)
+            error = RequestFailure(FailureKind.READ, str(exc) or type(exc).__name__)
             error.__cause__ = exc
         elif not self.response_started:
-            error = httpx.RemoteProtocolError("Server disconnected without sending a response.")
+            error = _protocol_error("Server disconnected without sending a response.")
         elif self._feed == self._feed_length:
-            error = httpx.RemoteProtocolError(f"received {self._received} of {self._length} bytes")
+            error = _protocol_error(f"received {self._received} of {self._length} bytes")
         elif self._feed == self._feed_head:
-            error = httpx.RemoteProtocolError("the connection closed inside the response head")
+            error = _protocol_error("the connection closed inside the response head")
         else:
-            error = httpx.RemoteProtocolError("the connection closed inside the chunked body")
+            error = _protocol_error("the connection closed inside the chunked body")
         self._fail(error)
 
     # -- parsing the response (RFC 9112) -----------------------------------------------
@@ -543,11 +543,11 @@ class _Connection(asyncio.Protocol):
             end = buffer.find(b"\r\n\r\n", self._scan_from)
             if end < 0:
                 if len(buffer) > MAX_HEAD:
-                    raise httpx.RemoteProtocolError("response head larger than 64 KiB")
+                    raise _protocol_error("response head larger than 64 KiB")
                 self._scan_from = max(len(buffer) - 3, 0)
                 return
             if end > MAX_HEAD:
-                raise httpx.RemoteProtocolError("response head larger than 64 KiB")
+                raise _protocol_error("response head larger than 64 KiB")
             head = buffer[:end].decode("latin-1")
             del buffer[: end + 4]  # cheap: a bytearray drops a prefix by moving its start
             self._scan_from = 0
@@ -555,7 +555,7 @@ class _Connection(asyncio.Protocol):
             if self._status >= 200:
                 break
             if self._status == 101:
-                raise httpx.RemoteProtocolError("unexpected 101 Switching Protocols")
+                raise _protocol_error("unexpected 101 Switching Protocols")
             self._fields = {}  # a 1xx interim answer: the real one follows (§15.2 RFC 9110)
         self._start_body()
 
@@ -563,7 +563,7 @@ class _Connection(asyncio.Protocol):
         lines = head.split("\r\n")
         status = _STATUS_LINE.fullmatch(lines[0])
         if status is None:
-            raise httpx.RemoteProtocolError(f"malformed status line {lines[0][:80]!r}")
+            raise _protocol_error(f"malformed status line {lines[0][:80]!r}")
         minor, code, reason = status.groups()
         self._status = int(code)
         self._reason = reason or ""
@@ -660,21 +660,21 @@ class _Connection(asyncio.Protocol):
                     if end - position < 2:
                         return
                     if buffer[position : position + 2] != b"\r\n":
-                        raise httpx.RemoteProtocolError("chunk data not followed by CRLF")
+                        raise _protocol_error("chunk data not followed by CRLF")
                     position += 2
                     state = _Chunk.SIZE
                     continue
                 line_end = buffer.find(b"\r\n", position)
                 if line_end < 0:
                     if end - position > _MAX_CHUNK_LINE:
-                        raise httpx.RemoteProtocolError("chunk header line too long")
+                        raise _protocol_error("chunk header line too long")
                     return
                 line = bytes(buffer[position:line_end])
                 position = line_end + 2
                 if state is _Chunk.TRAILER:
                     self._trailer_bytes += len(line) + 2
                     if self._trailer_bytes > MAX_HEAD:
-                        raise httpx.RemoteProtocolError("chunked trailer larger than 64 KiB")
+                        raise _protocol_error("chunked trailer larger than 64 KiB")
                     if not line:
                         self._finish(bytes(self._body), self._keep_alive and position == end)
                         return
@@ -693,6 +693,10 @@ class _Connection(asyncio.Protocol):
             del buffer[:position]
 
 
+def _protocol_error(message: str) -> RequestFailure:
+    return RequestFailure(FailureKind.PROTOCOL, message)
+
+
 def _parse_fields_carefully(lines: list[str], fields: dict[str, str]) -> None:
     """Header lines one at a time: obsolete line folding joined (RFC 9112 §5.2), a malformed
     line named in the error."""
@@ -703,7 +707,7 @@ def _parse_fields_carefully(lines: list[str], fields: dict[str, str]) -> None:
             continue
         name, colon, value = line.partition(":")
         if not colon or _TOKEN.fullmatch(name) is None:
-            raise httpx.RemoteProtocolError(f"malformed header line {line[:80]!r}")
+            raise _protocol_error(f"malformed header line {line[:80]!r}")
         name = name.lower()
         value = value.strip(" \t")
         fields[name] = f"{fields[name]}, {value}" if name in fields else value
@@ -718,17 +722,17 @@ def _content_length(text: str) -> int:
     # §6.3 item 5: a list of identical values is one length; anything else is an error.
     values = {value.strip(" \t") for value in text.split(",")}
     if len(values) != 1:
-        raise httpx.RemoteProtocolError(f"conflicting Content-Length values {text[:80]!r}")
+        raise _protocol_error(f"conflicting Content-Length values {text[:80]!r}")
     value = values.pop()
     if not (value.isascii() and value.isdigit()):
-        raise httpx.RemoteProtocolError(f"malformed Content-Length {text[:80]!r}")
+        raise _protocol_error(f"malformed Content-Length {text[:80]!r}")
     return int(value)
 
 
 def _chunk_size(line: bytes) -> int:
     size = line.partition(b";")[0].strip(b" \t")  # chunk extensions are ignored (§7.1.1)
     if _CHUNK_SIZE.fullmatch(size) is None:
-        raise httpx.RemoteProtocolError(f"malformed chunk size {line[:40]!r}")
+        raise _protocol_error(f"malformed chunk size {line[:40]!r}")
     return int(size, 16)
 
 
@@ -740,7 +744,7 @@ def _decode(body: bytes, coding: str) -> bytes:
         if coding == "deflate":
             return _inflate(body)
     except zlib.error as error:
-        raise httpx.DecodingError(f"corrupt {coding} body: {error}") from error
+        raise RequestFailure(FailureKind.DECODING, f"corrupt {coding} body: {error}") from error
     return body
 
 

@@ -9,6 +9,7 @@ from puffin import __version__
 from puffin.client.auth import CredentialStore
 from puffin.client.keyring import KeyringProvider
 from puffin.client.retry import DEFAULT_RETRIES
+from puffin.client.trust import BackgroundContext
 from puffin.client.urls import redact_url
 from puffin.errors import OfflineError
 from puffin.pypi_types.file_record import FileRecord
@@ -46,7 +47,9 @@ class Session:
         self._client = client
         self._owns_client = client is None
         self._lean: LeanClient | None = None
-        self._ssl_context: ssl.SSLContext | None = None
+        self._ssl_context: BackgroundContext | None = None
+        if not offline:
+            self._ssl_context = BackgroundContext()
         self._slots: asyncio.Semaphore | None = None
         self._timeout: float | None = None
         self._proxied: bool | None = None
@@ -58,7 +61,7 @@ class Session:
             if self._client is not None and not self._owns_client:
                 self._timeout = self._client.timeout.read
             if self._timeout is None:
-                from puffin.client.http import timeout_from_env
+                from puffin.client.attempts import timeout_from_env
 
                 self._timeout = timeout_from_env()
         return self._timeout
@@ -76,7 +79,7 @@ class Session:
     def lean(self) -> LeanClient:
         """The client of direct_allowed GETs (see lean_http.py)."""
         if self._lean is None:
-            from puffin.client.http import MAX_CONNECTIONS
+            from puffin.client.attempts import MAX_CONNECTIONS
             from puffin.client.lean_http import LeanClient
 
             self._lean = LeanClient(
@@ -90,18 +93,14 @@ class Session:
 
     def _context(self) -> ssl.SSLContext:
         if self._ssl_context is None:
-            from puffin.client.httpx_import import httpx
-
-            # httpx's own rules (SSL_CERT_FILE, SSL_CERT_DIR, else certifi), so both clients
-            # trust exactly the same certificates; loading them once costs ~20 ms.
-            self._ssl_context = httpx.create_ssl_context()
-        return self._ssl_context
+            self._ssl_context = BackgroundContext()
+        return self._ssl_context.get()
 
     def _shared_slots(self) -> asyncio.Semaphore:
         if self._slots is None:
             import asyncio
 
-            from puffin.client.http import MAX_CONNECTIONS
+            from puffin.client.attempts import MAX_CONNECTIONS
 
             self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
         return self._slots
@@ -148,16 +147,12 @@ class Session:
         """
         if self.offline:
             raise offline_error(redact_url(url))
-        from puffin.client.http import (
-            NEEDS_CLIENT,
-            RetryableStatus,
-            answer_from_httpx,
-            request_with_retries,
-            with_retries,
-        )
+        from puffin.client.attempts import NEEDS_CLIENT, RetryableStatus, with_retries
         from puffin.client.retry import is_retryable_status
 
         if not self.direct_allowed(url):
+            from puffin.client.http import answer_from_httpx, request_with_retries
+
             response = await request_with_retries(
                 self.client,
                 "GET",
@@ -172,6 +167,8 @@ class Session:
         async def attempt() -> HttpAnswer:
             answer = await lean.get(url, headers, max_body=max_body, decode_content=decode_content)
             if answer.status in NEEDS_CLIENT:  # a redirect or a 401: the client's layers
+                from puffin.client.http import answer_from_httpx
+
                 response = await self.client.request(
                     "GET", url, headers=headers, auth=self.credentials.auth_for(url)
                 )

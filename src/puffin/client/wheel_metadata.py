@@ -9,6 +9,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from puffin.cache.cache import Cache, CacheBucket, digest, index_key
@@ -33,6 +34,9 @@ from puffin.fs import atomic_write_bytes, read_json
 from puffin.hashes import MultiHasher, first_mismatch
 from puffin.names import normalize_name
 from puffin.traits import SilentReporter
+
+if TYPE_CHECKING:
+    import httpx
 
 logger = logging.getLogger("puffin.client")
 
@@ -215,7 +219,7 @@ class WheelMetadataFetcher:
 
     async def _metadata_file(self, file: File) -> bytes | None:
         """PEP 658: `<file url>.metadata`; None when the index does not serve it after all."""
-        from puffin.client.http import raise_for_status
+        from puffin.client.attempts import raise_for_status
         from puffin.client.index_pages import NOT_FOUND
 
         url = f"{file.url}.metadata"
@@ -279,21 +283,15 @@ class WheelMetadataFetcher:
     async def _get_range(self, file: File, first: int | None, stop: int) -> _Window | None:
         """Bytes `first..stop-1` of `file` (first None: its last `stop` bytes); None when the
         server answers with the whole file, which is then not read."""
-        from puffin.client.http import (
-            RetryableStatus,
-            raise_for_status,
-            with_retries,
-            without_credentials,
-        )
-        from puffin.client.httpx_import import httpx
+        from puffin.client.attempts import RetryableStatus, raise_for_status, with_retries
         from puffin.client.lean_http import HttpAnswer
+        from puffin.client.request_failure import FailureKind, RequestFailure
         from puffin.client.retry import is_retryable_status
 
         session, url = self._session, file.url
         spec = f"-{stop}" if first is None else f"{first}-{stop - 1}"
         # Identity: a compressed answer would make the byte positions meaningless.
         headers = {"Range": f"bytes={spec}", "Accept-Encoding": "identity"}
-        target, auth = without_credentials(url, session.credentials.auth_for(url))
         size = stop if first is None else stop - first
 
         def span_of(response: httpx.Response | HttpAnswer) -> tuple[int, int, int] | None:
@@ -317,7 +315,7 @@ class WheelMetadataFetcher:
         if session.direct_allowed(url):  # credentials in `url` take the client (`auth`)
             # A 200 (the whole file) is larger than `size` and left unread; retries and
             # 5xx answers are Session.get's business.
-            answer = await session.get(target, headers=headers, max_body=size, decode_content=False)
+            answer = await session.get(url, headers=headers, max_body=size, decode_content=False)
             span = span_of(answer)
             if span is None:
                 return None
@@ -326,6 +324,10 @@ class WheelMetadataFetcher:
             if len(answer.body) != span[1] - span[0]:
                 raise UnusableZipTail(f"received {len(answer.body)} of {span[1] - span[0]} bytes")
             return _Window(span[0], answer.body, span[2])
+
+        from puffin.client.http import without_credentials
+
+        target, auth = without_credentials(url, session.credentials.auth_for(url))
 
         async def attempt() -> _Window | None:
             async with session.client.stream("GET", target, headers=headers, auth=auth) as answer:
@@ -341,8 +343,8 @@ class WheelMetadataFetcher:
                     if len(body) > end - start:  # never buffer more than was asked for
                         raise UnusableZipTail("more bytes than the range holds")
                 if len(body) != end - start:
-                    raise httpx.RemoteProtocolError(
-                        f"received {len(body)} of {end - start} bytes", request=answer.request
+                    raise RequestFailure(
+                        FailureKind.PROTOCOL, f"received {len(body)} of {end - start} bytes"
                     )
                 return _Window(start, bytes(body), total)
 
