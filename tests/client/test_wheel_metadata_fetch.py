@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from puffin.cache.cache import Cache
+from puffin.cache.write_behind import WriteBehind
 from puffin.client.registry import IndexSettings, RegistryClient
 from puffin.client.session import Session
 from puffin.client.wheel_metadata import WheelMetadataFetcher, metadata_cache_path
@@ -39,7 +40,8 @@ def fetch_metadata(cache: Cache, *files: File, offline: bool = False) -> list[by
 
     async def run() -> list[bytes]:
         session = Session(offline=offline, retries=0)
-        fetcher = WheelMetadataFetcher(session, cache)
+        writes = WriteBehind()
+        fetcher = WheelMetadataFetcher(session, cache, writes)
         try:
             results = []
             for file in files:
@@ -47,7 +49,7 @@ def fetch_metadata(cache: Cache, *files: File, offline: bool = False) -> list[by
                 results.append(await fetcher.fetch(file, file.dist))
             return results
         finally:
-            await fetcher.aclose()  # the cache entries are written when it returns
+            writes.close()  # the cache entries are on disk when it returns
             await session.aclose()
 
     return asyncio.run(run())

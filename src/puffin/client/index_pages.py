@@ -36,6 +36,7 @@ from puffin.pypi_types.page_records import PageRecords
 from puffin.pypi_types.simple_html import parse_project_html
 
 if TYPE_CHECKING:
+    from puffin.cache.write_behind import WriteBehind
     from puffin.client.lean_http import HttpAnswer
 
 JSON_AND_HTML_ACCEPT = (
@@ -57,12 +58,14 @@ async def index_page(
     name: PackageName,
     *,
     force_revalidate: bool = False,
+    writes: WriteBehind | None = None,
 ) -> Sequence[FileRecord] | None:
     """The file records of `<index_url>/<name>/`, or None when that index lacks the project.
 
     A fresh cache entry answers without a request; a stale one is revalidated (a 304 only
     renews its expiry); under --offline any entry is used, whatever its age. `index_url`
-    has no trailing slash and no credentials.
+    has no trailing slash and no credentials. Entries are stored by `writes` when given,
+    else in a worker thread before returning.
     """
     if is_file_url(index_url):
         return await asyncio.to_thread(local_index_page, index_url, name)
@@ -92,7 +95,7 @@ async def index_page(
         records = _cached_records(cached, path)
         if records is not UNREADABLE:
             renewed = after_not_modified(cached.policy, response.headers, now)
-            await _store(path, dataclasses.replace(cached, policy=renewed))
+            await _store(writes, path, dataclasses.replace(cached, policy=renewed))
             return records
         response = await session.get(url, headers={"Accept": JSON_AND_HTML_ACCEPT})
     page_url = response.url
@@ -100,7 +103,7 @@ async def index_page(
     if response.status in NOT_FOUND:
         # Cached too, so --offline knows to ask the next index.
         if policy is not None:
-            await _store(path, CachedPage(page_url, policy, "", None))
+            await _store(writes, path, CachedPage(page_url, policy, "", None))
         return None
     raise_for_status(response, url)
     content_type = page_content_type(response, page_url)
@@ -111,14 +114,19 @@ async def index_page(
             page = CachedPage(page_url, policy, content_type, response.content)
         else:
             page = page_without_credentials(page_url, policy, records)
-        await _store(path, page)
+        await _store(writes, path, page)
     return records
 
 
-async def _store(path: Path, page: CachedPage) -> None:
-    # In a worker thread: file creation and renames are syscalls that release the GIL, and
-    # the event-loop thread is a cold resolve's bottleneck (~0.15 s of writes for jupyter.in).
-    await asyncio.to_thread(write_cached_page, path, page)
+async def _store(writes: WriteBehind | None, path: Path, page: CachedPage) -> None:
+    # Off the event loop: file creation and renames are syscalls that release the GIL, and the
+    # event-loop thread is a cold resolve's bottleneck (~0.15 s of writes for jupyter.in). One
+    # writer thread rather than asyncio.to_thread: spawning the executor's threads and handing
+    # each page over cost the loop ~10% of a cold jupyter.in resolve (py-spy).
+    if writes is not None:
+        writes.submit(write_cached_page, path, page)
+    else:
+        await asyncio.to_thread(write_cached_page, path, page)
 
 
 def _without_credentials(session: Session, served: Sequence[FileRecord]) -> Sequence[FileRecord]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from packaging.version import InvalidVersion, Version
 
 from puffin.cache.cache import PYPI_URL, Cache
+from puffin.cache.write_behind import WriteBehind
 from puffin.client.file_conversion import file_from_record
 from puffin.client.find_links import find_links_records, is_remote
 from puffin.client.index_pages import index_page
@@ -227,7 +228,9 @@ class RegistryClient:
             for location in indexes.find_links
         )
         self._in_flight: dict[Hashable, asyncio.Future[Any]] = {}
-        self._metadata = WheelMetadataFetcher(self._session, cache)
+        # Cache entries (METADATA, index pages) the run never waits for: one writer thread.
+        self._writes = WriteBehind()
+        self._metadata = WheelMetadataFetcher(self._session, cache, self._writes)
 
     async def __aenter__(self) -> RegistryClient:
         return self
@@ -246,7 +249,7 @@ class RegistryClient:
         for future in pending:
             future.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-        await self._metadata.aclose()
+        await asyncio.to_thread(self._writes.close)
         await self._session.aclose()
 
     # -- project pages ------------------------------------------------------------------
@@ -332,7 +335,12 @@ class RegistryClient:
     async def _page(self, index_url: str, name: PackageName) -> Sequence[FileRecord] | None:
         refresh = self.refresh if isinstance(self.refresh, bool) else name in self.refresh
         return await index_page(
-            self._session, self.cache, index_url, name, force_revalidate=refresh
+            self._session,
+            self.cache,
+            index_url,
+            name,
+            force_revalidate=refresh,
+            writes=self._writes,
         )
 
     async def _flat_files(self, location: str) -> dict[PackageName, list[File]]:

@@ -176,17 +176,13 @@ class WheelMetadataFetcher:
     and later runs, `--offline` ones included, read it from disk.
     """
 
-    def __init__(self, session: Session, cache: Cache) -> None:
+    def __init__(self, session: Session, cache: Cache, writes: WriteBehind) -> None:
         self._session = session
         self._cache = cache
-        self._writes = WriteBehind()
+        self._writes = writes  # the caller closes it, so the entries are on disk
         # An origin that answered a range request with the whole file is not asked again:
         # each attempt would cost an aborted request before the real download.
         self._origins_without_ranges: set[str] = set()
-
-    async def aclose(self) -> None:
-        """Wait for the cache entries still being written."""
-        await asyncio.to_thread(self._writes.close)
 
     async def fetch(self, file: File, wheel: WheelFilename) -> bytes:
         """The METADATA of `file` (a wheel); HashMismatch when the index's metadata hash
