@@ -294,3 +294,34 @@ def test_a_page_whose_urls_carry_credentials_is_cached_without_them(
     index.clear_requests()
     [again] = fetch_files("foo", index_url=index.url)
     assert again == file and index.requests == []
+
+
+def test_a_page_without_validators_is_fetched_whole_each_run_and_kept_for_offline(
+    index: PackageIndex,
+    fetch_files: Callable[..., list[File]],
+    cache: Cache,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Some mirrors send neither a lifetime nor an ETag or Last-Modified: the stored body can
+    # serve --offline, and online it would be read only to be replaced, so it is not read.
+    index.max_age = None
+    index.validators = False
+    index.add_wheel("foo", "1.0")
+    first = fetch_files("foo", index_url=index.url)
+    index.add_wheel("foo", "2.0")
+    index.clear_requests()
+    import puffin.client.index_pages as index_pages
+
+    def unexpected(path: Path) -> None:
+        raise AssertionError(f"{path} was read whole")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(index_pages, "read_cached_page", unexpected)
+        second = fetch_files("foo", index_url=index.url)
+    [request] = index.requests
+    assert "if-none-match" not in request.headers
+    assert "if-modified-since" not in request.headers
+    assert sorted(str(file.dist.version) for file in second) == ["1.0", "2.0"]
+    index.clear_requests()
+    assert fetch_files("foo", index_url=index.url, offline=True) == second != first
+    assert index.requests == []

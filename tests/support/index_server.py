@@ -335,13 +335,15 @@ class PackageIndex:
     - `metadata_files`: serve `<wheel>.metadata` (PEP 658) and advertise it on pages
       (`core-metadata` and the older `dist-info-metadata`, PEP 714). May be changed at any time.
     - `max_age`: `Cache-Control: max-age=N` on pages; None sends no Cache-Control.
+    - `validators`: False sends no ETag or Last-Modified (and so never a 304), as some mirrors.
     - `auth`: ("user", "password"); every request without that basic auth gets 401.
     - `relative_urls`: page links are relative (`../../files/x.whl`) instead of absolute.
     Each option is kept in the attribute of the same name, which a test may change at any time.
 
     Pages and files carry an ETag (304 on a matching If-None-Match) and Last-Modified (304 on
-    If-Modified-Since); files support byte ranges (`Accept-Ranges: bytes`, 206, 416, multipart
-    for several ranges) and HEAD. Every request is appended to `requests`.
+    If-Modified-Since) unless `validators` is False; files support byte ranges
+    (`Accept-Ranges: bytes`, 206, 416, multipart for several ranges) and HEAD. Every request
+    is appended to `requests`.
     """
 
     def __init__(
@@ -353,6 +355,7 @@ class PackageIndex:
         max_age: int | None = 600,
         auth: tuple[str, str] | None = None,
         relative_urls: bool = False,
+        validators: bool = True,
     ) -> None:
         unknown = set(formats) - {"json", "html"}
         if unknown or not formats:
@@ -362,6 +365,7 @@ class PackageIndex:
         self.max_age = max_age
         self.auth = auth
         self.relative_urls = relative_urls
+        self.validators = validators
         self._owns_root = root is None
         self.files_dir = Path(tempfile.mkdtemp(prefix="puffin-index-")) if root is None else root
         self.files_dir.mkdir(parents=True, exist_ok=True)
@@ -687,11 +691,16 @@ class PackageIndex:
         extra: Mapping[str, str],
     ) -> _Response:
         etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-        out = {"ETag": etag, "Last-Modified": email.utils.formatdate(last_modified, usegmt=True)}
+        out = {}
+        if self.validators:
+            out = {
+                "ETag": etag,
+                "Last-Modified": email.utils.formatdate(last_modified, usegmt=True),
+            }
         if cache_control is not None:
             out["Cache-Control"] = cache_control
         out.update(extra)
-        if _not_modified(headers, etag, last_modified):
+        if self.validators and _not_modified(headers, etag, last_modified):
             return _Response(304, out)
         return _Response(200, {"Content-Type": content_type, **out}, body)
 

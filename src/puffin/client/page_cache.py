@@ -55,6 +55,18 @@ def parse_body(body: bytes, content_type: str, page_url: str) -> Sequence[FileRe
     return parse_project_html(body.decode("utf-8", "replace"), page_url).files
 
 
+def read_cached_policy(path: Path) -> CachePolicy | None:
+    """The policy of the entry at `path`, read from its header line only (a page body can
+    be megabytes); None when the entry is missing or unreadable."""
+    try:
+        with open(path, "rb") as handle:
+            header_line = handle.readline()
+    except OSError:
+        return None
+    header = _header(header_line, b"\n", path)
+    return None if header is None else header[1]
+
+
 def read_cached_page(path: Path) -> CachedPage | None:
     """The entry at `path`, or None when it is missing or not one we wrote (then refetched).
 
@@ -66,6 +78,16 @@ def read_cached_page(path: Path) -> CachedPage | None:
     except OSError:
         return None
     header_line, newline, body = data.partition(b"\n")
+    header = _header(header_line, newline, path)
+    if header is None:
+        return None
+    page_url, policy, content_type, missing = header
+    return CachedPage(page_url, policy, content_type, None if missing else body)
+
+
+def _header(
+    header_line: bytes, newline: bytes, path: Path
+) -> tuple[str, CachePolicy, str, bool] | None:
     try:
         header = json.loads(header_line) if newline else None
     except ValueError:
@@ -84,7 +106,7 @@ def read_cached_page(path: Path) -> CachedPage | None:
     ):
         logger.debug("Ignoring the unreadable cache entry %s", path)
         return None
-    return CachedPage(page_url, policy, content_type, None if missing else body)
+    return page_url, policy, content_type, missing
 
 
 def write_cached_page(path: Path, page: CachedPage) -> None:
