@@ -109,7 +109,9 @@ async def index_page(
     raise_for_status(response, url)
     content_type = page_content_type(response, page_url)
     served = parse_body(response.content, content_type, page_url)
-    records = _without_credentials(session, served)
+    # No `@` anywhere in the body: no URL can spell credentials (one C scan of the bytes
+    # instead of looking at 30,000 entries' URLs).
+    records = served if b"@" not in response.content else _without_credentials(session, served)
     if policy is not None:
         if records is served:
             page = CachedPage(page_url, policy, content_type, response.content)
