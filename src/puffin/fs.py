@@ -7,7 +7,6 @@ import itertools
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -107,6 +106,8 @@ def remove_tree(path: Path) -> None:
 @contextlib.contextmanager
 def temp_dir_in(parent: Path, prefix: str = ".tmp-") -> Iterator[Path]:
     """A temporary directory inside `parent`, removed on exit (also on error or Ctrl-C)."""
+    import tempfile  # a warm resolve makes no temporary directory
+
     parent.mkdir(parents=True, exist_ok=True)
     path = Path(tempfile.mkdtemp(dir=parent, prefix=prefix))
     try:

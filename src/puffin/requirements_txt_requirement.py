@@ -40,11 +40,15 @@ _ARCHIVE_SUFFIXES = (
 _OPERATORS = ("~=", "==", "!=", "<=", ">=", "<", ">", "===")
 _WEAK_HASHES = frozenset({"md5", "sha1", "sha224"})
 _STRONG_HASHES = frozenset(algorithm.value for algorithm in HashAlgorithm)
-_PROJECT_NAME = re.compile(r"[A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9]", re.IGNORECASE)
+# Names are ASCII, as packaging reads them. Both cases are spelled out: re.IGNORECASE, which
+# over Unicode also matches the Kelvin sign to `k`, made each pattern ~0.4 ms to compile.
+_PROJECT_NAME = re.compile(r"[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]")
 # `name==version`, the shape of nearly every line of a compiled file: parsed without
 # packaging's full PEP 508 parser, which is ~5x slower per line.
-_PINNED = re.compile(r"([A-Z0-9](?:[A-Z0-9._-]*[A-Z0-9])?)\s*==\s*([A-Z0-9][A-Z0-9.+!_-]*)", re.I)
-_NAMED_URL = re.compile(r"([A-Z0-9][A-Z0-9._-]*)\s*(\[[^\]]*\])?\s*@\s*(\S.*)", re.I)
+_PINNED = re.compile(
+    r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*==\s*([A-Za-z0-9][A-Za-z0-9.+!_-]*)"
+)
+_NAMED_URL = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*@\s*(\S.*)")
 _TRAILING_EXTRAS = re.compile(r"(.+)(\[[^\]]+\])")
 
 

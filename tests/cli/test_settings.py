@@ -295,6 +295,8 @@ def _commands(
 ) -> list[tuple[click.Command, click.Context]]:
     found = [(command, ctx)]
     if isinstance(command, click.Group):
-        for name, sub in command.commands.items():
+        for name in command.list_commands(ctx):  # get_command loads a lazily imported command
+            sub = command.get_command(ctx, name)
+            assert sub is not None
             found += _commands(sub, click.Context(sub, info_name=name, parent=ctx))
     return found

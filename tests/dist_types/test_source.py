@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from packaging.direct_url import DirectUrl
 
-from puffin.dist_types import (
+from puffin.dist_types.source import (
     ArchiveKind,
     GitSource,
     PathSource,
     UrlSource,
+    digest,
     parse_source,
 )
-from puffin.dist_types.source import digest
 from puffin.errors import InvalidSource, UsageError
 from puffin.hashes import HashAlgorithm, HashDigest
 from puffin.names import ExtraName, PackageName

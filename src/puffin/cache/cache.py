@@ -7,7 +7,6 @@ import enum
 import hashlib
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +54,8 @@ class Cache:
     def from_settings(cls, cache_dir: str | None, *, no_cache: bool) -> Cache:
         """Resolve `--cache-dir` / `PUFFIN_CACHE_DIR` / platformdirs; `--no-cache` is a temp dir."""
         if no_cache:
+            import tempfile  # a run with a cache never needs it
+
             return cls(Path(tempfile.mkdtemp(prefix="puffin-cache-")), temporary=True)
         if cache_dir:
             # Made absolute at once, so a later chdir (a build backend's) cannot move it.

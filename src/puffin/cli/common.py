@@ -15,7 +15,7 @@ from puffin.errors import PuffinError
 
 if TYPE_CHECKING:
     from puffin.cache import Cache
-    from puffin.commands.pip_sync_options import IndexOptions
+    from puffin.commands.index_options import IndexOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -131,7 +131,7 @@ def index_options_from(options: Mapping[str, Any]) -> IndexOptions:
     """The IndexOptions of a command decorated with `index_options`."""
     from puffin.client.index_strategy import IndexStrategy
     from puffin.client.keyring import KeyringProvider
-    from puffin.commands.pip_sync_options import IndexOptions
+    from puffin.commands.index_options import IndexOptions
 
     return IndexOptions(
         index_url=options["index_url"],

@@ -2,13 +2,56 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from puffin import __version__
 from puffin.cli.settings import install_settings
 
+# Each command's module and attribute. A module is imported when its command is looked up (to
+# run it, or for --help and completion), so a run pays only for its own command's imports.
+_COMMANDS = {
+    "cache": ("puffin.cli.clean", "cache_group"),
+    "clean": ("puffin.cli.clean", "clean_command"),
+    "generate-shell-completion": ("puffin.cli.completion", "completion_command"),
+    "pip-check": ("puffin.cli.inspect", "pip_check_command"),
+    "pip-compile": ("puffin.cli.pip_compile", "pip_compile_command"),
+    "pip-freeze": ("puffin.cli.inspect", "pip_freeze_command"),
+    "pip-install": ("puffin.cli.pip_install", "pip_install_command"),
+    "pip-list": ("puffin.cli.inspect", "pip_list_command"),
+    "pip-show": ("puffin.cli.inspect", "pip_show_command"),
+    "pip-sync": ("puffin.cli.pip_sync", "pip_sync_command"),
+    "pip-tree": ("puffin.cli.inspect", "pip_tree_command"),
+    "pip-uninstall": ("puffin.cli.pip_uninstall", "pip_uninstall_command"),
+    "venv": ("puffin.cli.venv", "venv_command"),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _LazyGroup(click.Group):
+    """A group whose commands are imported from `_COMMANDS` when first looked up."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            # An unknown name loads every command: click's "Did you mean ...?" looks for close
+            # names in self.commands.
+            for name in [cmd_name] if cmd_name in _COMMANDS else _COMMANDS:
+                self._load(name)
+        return self.commands.get(cmd_name)
+
+    def _load(self, name: str) -> None:
+        if name in self.commands:
+            return
+        module, attribute = _COMMANDS[name]
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        install_settings(command)  # its PUFFIN_* variables, as the group's own got theirs below
+        self.add_command(command, name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="puffin")
 @click.option(
     "--color",
@@ -25,39 +68,7 @@ def cli(color: str) -> None:
     set_color_choice(color)
 
 
-def _register() -> None:
-    from puffin.cli.clean import cache_group, clean_command
-    from puffin.cli.completion import completion_command
-    from puffin.cli.inspect import (
-        pip_check_command,
-        pip_freeze_command,
-        pip_list_command,
-        pip_show_command,
-        pip_tree_command,
-    )
-    from puffin.cli.pip_compile import pip_compile_command
-    from puffin.cli.pip_install import pip_install_command
-    from puffin.cli.pip_sync import pip_sync_command
-    from puffin.cli.pip_uninstall import pip_uninstall_command
-    from puffin.cli.venv import venv_command
-
-    cli.add_command(cache_group)
-    cli.add_command(clean_command)
-    cli.add_command(completion_command)
-    cli.add_command(pip_check_command)
-    cli.add_command(pip_compile_command)
-    cli.add_command(pip_freeze_command)
-    cli.add_command(pip_install_command)
-    cli.add_command(pip_list_command)
-    cli.add_command(pip_show_command)
-    cli.add_command(pip_sync_command)
-    cli.add_command(pip_tree_command)
-    cli.add_command(pip_uninstall_command)
-    cli.add_command(venv_command)
-
-
-_register()
-# After registration, so every command's options get their PUFFIN_* variable and file key.
+# The group's own options; a command's get theirs when it is loaded (_LazyGroup._load).
 install_settings(cli)
 
 

@@ -9,6 +9,7 @@ files are chosen before any other option takes its value.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,16 +58,16 @@ class SettingsError(click.ClickException):
         Printer(quiet=0).error(self.message)
 
 
-def install_settings(group: click.Group) -> None:
-    """Give each option of `group`'s commands its PUFFIN_* variable (shown in --help), and each
-    command, the group's own included, `--no-config` and `--config-file`."""
-    # One pair for every command: an Option keeps no state of the command it belongs to.
-    config_options = _config_options()
-    for command in _commands(group):
-        for param in command.params:
+def install_settings(command: click.Command) -> None:
+    """Give each option of `command` and of the commands under it its PUFFIN_* variable (shown
+    in --help), and each of these commands `--no-config` and `--config-file`.
+
+    puffin's group loads its commands when they are looked up, and installs each then."""
+    for each in _commands(command):
+        for param in each.params:
             if isinstance(param, click.Option) and param.expose_value:
                 _add_envvar(param)
-        command.params.extend(config_options)
+        each.params.extend(_config_options())
 
 
 def setting_name(option: click.Option) -> str | None:
@@ -99,8 +100,10 @@ def _add_envvar(option: click.Option) -> None:
         setattr(option.type, "envvar_list_splitter", None)  # noqa: B010
 
 
-def _config_options() -> list[click.Option]:
-    return [
+@functools.cache
+def _config_options() -> tuple[click.Option, ...]:
+    # One pair for every command: an Option keeps no state of the command it belongs to.
+    return (
         click.Option(
             [f"--{NO_CONFIG}"],
             is_flag=True,
@@ -122,7 +125,7 @@ def _config_options() -> list[click.Option]:
             callback=_remember_choice,
             help="Read settings from this file only, instead of searching for them.",
         ),
-    ]
+    )
 
 
 def _remember_choice(ctx: click.Context, param: click.Parameter, value: Any) -> None:
@@ -224,7 +227,7 @@ def _read_files(ctx: click.Context, request: FileChoice) -> tuple[ConfigFile, ..
             for warning in discovery.warnings:
                 Printer(quiet=0).warning(warning)
     if files:
-        schema = _schema(ctx.find_root().command)
+        schema = _schema(ctx.find_root())
         for file in files:
             config_file.check_file(file, schema)
     return files
@@ -238,7 +241,7 @@ def _defaults(ctx: click.Context, files: tuple[ConfigFile, ...]) -> dict[str, An
     from puffin.errors import PuffinError
 
     path = [level.info_name or "" for level in _chain(ctx)[1:]]
-    schema = _schema(ctx.find_root().command)
+    schema = _schema(ctx.find_root())
     try:
         values = config_file.command_values(files, schema, path, Path(os.getcwd()))
     except PuffinError as error:
@@ -279,18 +282,18 @@ def _refresh(ctx: click.Context) -> None:
         ctx.invoke(ctx.command.callback, **ctx.params)
 
 
-def _schema(root: click.Command) -> CommandSchema:
+def _schema(root: click.Context) -> CommandSchema:
     """The settings every command takes, read from the click commands (once per run)."""
-    cached = _SCHEMAS.get(id(root))
+    cached = _SCHEMAS.get(id(root.command))
     if cached is None:
-        cached = _SCHEMAS[id(root)] = _command_schema(root)
+        cached = _SCHEMAS[id(root.command)] = _command_schema(root.command, root)
     return cached
 
 
 _SCHEMAS: dict[int, CommandSchema] = {}
 
 
-def _command_schema(command: click.Command) -> CommandSchema:
+def _command_schema(command: click.Command, ctx: click.Context) -> CommandSchema:
     from puffin.config_file import CommandSchema
 
     settings: dict[str, SettingSpec] = {}
@@ -301,7 +304,11 @@ def _command_schema(command: click.Command) -> CommandSchema:
                 settings[name] = _spec(name, param)
     commands = {}
     if isinstance(command, click.Group):
-        commands = {name: _command_schema(sub) for name, sub in command.commands.items()}
+        # Through get_command, which loads the commands puffin's group has not loaded yet.
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            if sub is not None:
+                commands[name] = _command_schema(sub, ctx)
     return CommandSchema(settings, commands)
 
 

@@ -22,14 +22,15 @@ from packaging.version import InvalidVersion, Version
 from puffin.cache import Cache
 from puffin.cache.cache import index_key
 from puffin.commands.source_build import BuiltSource, SourceBuilder, local_stamp
-from puffin.dist_types import ArchiveKind, File, GitSource, PathSource, UrlSource
+from puffin.dist_types import File
+from puffin.dist_types.source import ArchiveKind, GitSource, PathSource, UrlSource
 from puffin.errors import BuildError, BuildForbidden
 from puffin.names import PackageName, normalize_name
 from puffin.resolver.core_metadata import header_fields
 
 if TYPE_CHECKING:
     from puffin.client.registry import RegistryClient
-    from puffin.dist_types import DirectSource
+    from puffin.dist_types.source import DirectSource
     from puffin.interpreter import Interpreter
     from puffin.resolver.candidate_selector import SelectorSettings
 

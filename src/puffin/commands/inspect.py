@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from packaging.version import InvalidVersion, Version
 
 from puffin.cache import Cache, CacheBucket
-from puffin.commands.pip_sync_options import DEFAULT_INDEX_URL, IndexOptions
+from puffin.commands.index_options import DEFAULT_INDEX_URL, IndexOptions
 from puffin.installer.inspect import (
     CheckResult,
     ListedDistribution,

@@ -27,7 +27,7 @@ from packaging.version import InvalidVersion, Version
 from puffin.cache import Cache, CacheBucket
 from puffin.client import event_loop
 from puffin.client.registry import IndexSettings, RegistryClient
-from puffin.commands.pip_sync_options import IndexOptions, index_settings
+from puffin.commands.index_options import IndexOptions, index_settings
 from puffin.compile_output import (
     AnnotationStyle,
     OutputOptions,
@@ -42,7 +42,6 @@ from puffin.fs import atomic_write_bytes
 from puffin.hashes import HashAlgorithm
 from puffin.interpreter import Interpreter, find_interpreter, query_interpreter
 from puffin.names import PackageName
-from puffin.pylock_output import LockedPackage
 from puffin.requirements_txt import (
     RequirementLine,
     RequirementsTxt,
@@ -67,6 +66,7 @@ from puffin.target import ResolveTarget, resolve_target
 
 if TYPE_CHECKING:  # imported when a source is built: ~20 ms a plain resolve does not need
     from puffin.commands.direct_sources import SourcePreparer
+    from puffin.pylock_output import LockedPackage  # for --format pylock.toml or hashes only
 
 STDOUT = "-"
 
@@ -314,7 +314,7 @@ async def _build_sources(
     if not lines:  # most runs: and then the build machinery (~11 ms of imports) stays unloaded
         return {}
     from puffin.commands.sync_sources import label_of, parse_line_source
-    from puffin.dist_types import ArchiveKind, PathSource, UrlSource
+    from puffin.dist_types.source import ArchiveKind, PathSource, UrlSource
 
     async def one(line: RequirementLine) -> _Sourced:
         source = parse_line_source(line)
@@ -567,6 +567,8 @@ def _locked(
 ) -> LockedPackage:
     """A pylock.toml entry: the wheels the target can install (PEP 751 lists installable
     files), and the sdist."""
+    from puffin.pylock_output import LockedPackage
+
     wheels = tuple(
         file
         for file in files

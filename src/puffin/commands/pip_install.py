@@ -213,9 +213,9 @@ async def _resolve(
     installed: Mapping[PackageName, InstalledDistribution],
 ) -> Resolution:
     from puffin.client.registry import RegistryClient
+    from puffin.commands.index_options import index_settings
     from puffin.commands.install_offer import installed_offer, installed_preferences
     from puffin.commands.pip_compile import resolve_requirements
-    from puffin.commands.pip_sync_options import index_settings
     from puffin.commands.sync_fetch import selector_settings
 
     sync = options.sync

@@ -29,7 +29,7 @@ from puffin.virtualenv import created_by_puffin
 
 if TYPE_CHECKING:
     from puffin.commands.direct_sources import SourceDist
-    from puffin.dist_types import DirectSource
+    from puffin.dist_types.source import DirectSource
 
 
 @dataclass(frozen=True)

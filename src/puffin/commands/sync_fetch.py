@@ -15,10 +15,12 @@ from puffin.cache import Cache
 from puffin.client import event_loop
 from puffin.client.registry import RegistryClient
 from puffin.commands.direct_sources import SourceDist, SourcePreparer, make_preparer
-from puffin.commands.pip_sync_options import SyncOptions, index_settings
+from puffin.commands.index_options import index_settings
+from puffin.commands.pip_sync_options import SyncOptions
 from puffin.commands.sync_sources import direct_url_of
 from puffin.commands.wanted import Wanted
-from puffin.dist_types import DirectSource, File
+from puffin.dist_types import File
+from puffin.dist_types.source import DirectSource
 from puffin.distribution.prepare import PreparedWheel, Preparer, WheelSource
 from puffin.errors import BuildForbidden, NoMatchingDistribution
 from puffin.filenames import WheelFilename

@@ -18,13 +18,13 @@ from puffin.cache import Cache
 from puffin.commands.direct_sources import SourceDist, SourcePreparer
 from puffin.commands.source_build import SourceBuilder
 from puffin.commands.wanted import Wanted
-from puffin.dist_types import GitSource, PathSource, UrlSource, parse_source
+from puffin.dist_types.source import GitSource, PathSource, UrlSource, parse_source
 from puffin.errors import UnsupportedSource, UsageError
 from puffin.names import PackageName
 from puffin.requirements_txt import RequirementLine
 
 if TYPE_CHECKING:
-    from puffin.dist_types import DirectSource
+    from puffin.dist_types.source import DirectSource
 
 
 # Builds the metadata of sources that were never built (network, build environments): passed

@@ -15,7 +15,7 @@ from puffin.traits import ProgressReporter
 from puffin.virtualenv import create_virtualenv
 
 if TYPE_CHECKING:
-    from puffin.commands.pip_sync_options import IndexOptions
+    from puffin.commands.index_options import IndexOptions
 
 
 @dataclass(frozen=True)

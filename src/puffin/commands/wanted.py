@@ -18,7 +18,7 @@ from puffin.names import PackageName
 from puffin.requirements_txt import RequirementLine
 
 if TYPE_CHECKING:
-    from puffin.dist_types import DirectSource
+    from puffin.dist_types.source import DirectSource
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,9 @@
-"""Strict internal values for distributions: what the rest of puffin reasons about."""
+"""Strict internal values for distributions: what the rest of puffin reasons about.
+
+Direct references (`UrlSource`, `GitSource`, `PathSource`, ...) are imported from
+`puffin.dist_types.source`, not from here: a resolve from an index needs none of them.
+"""
 
 from puffin.dist_types.file import File, IndexLocation
-from puffin.dist_types.source import (
-    ArchiveKind,
-    DirectSource,
-    GitSource,
-    PathSource,
-    UrlSource,
-    parse_source,
-)
 
-__all__ = [
-    "ArchiveKind",
-    "DirectSource",
-    "File",
-    "GitSource",
-    "IndexLocation",
-    "PathSource",
-    "UrlSource",
-    "parse_source",
-]
+__all__ = ["File", "IndexLocation"]

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from html.parser import HTMLParser
 from urllib.parse import unquote, urljoin
 
-from puffin.errors import IndexError_
 from puffin.filenames import SDIST_SUFFIXES
 from puffin.pypi_types.file_record import FileRecord, InvalidField, ProjectPage
 from puffin.pypi_types.simple_json import ABSOLUTE_PREFIXES, check_api_version
@@ -20,7 +18,9 @@ def parse_project_html(text: str, page_url: str) -> ProjectPage:
     `page_url` is the URL the page was served from (after redirects) and carries no
     credentials. Raises IndexError_ only for a page from an API version we do not know.
     """
-    collector = _collect(text)
+    from puffin.pypi_types.html_anchors import collect
+
+    collector = collect(text)
     check_api_version({"api-version": collector.api_version}, page_url)
     base_url = collector.base_url(page_url)
     return ProjectPage(
@@ -34,7 +34,9 @@ def parse_project_html(text: str, page_url: str) -> ProjectPage:
 
 def parse_find_links_html(text: str, page_url: str) -> tuple[FileRecord, ...]:
     """The archives a find-links page links to; links to anything else are ignored."""
-    collector = _collect(text)
+    from puffin.pypi_types.html_anchors import collect
+
+    collector = collect(text)
     base_url = collector.base_url(page_url)
     records = (_record_from_anchor(attrs, base_url) for attrs in collector.anchors)
     return tuple(
@@ -44,40 +46,6 @@ def parse_find_links_html(text: str, page_url: str) -> tuple[FileRecord, ...]:
         and isinstance(record.filename, str)
         and record.filename.lower().endswith(ARCHIVE_SUFFIXES)
     )
-
-
-class _AnchorCollector(HTMLParser):
-    """Keeps the attributes of every `<a>`, the first `<base href>` and the API version meta."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)  # attribute values arrive HTML-unescaped
-        self.anchors: list[dict[str, str | None]] = []
-        self.base_href: str | None = None
-        self.api_version: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self.anchors.append(dict(attrs))
-        elif tag == "base" and self.base_href is None:
-            self.base_href = dict(attrs).get("href") or None
-        elif tag == "meta":
-            values = dict(attrs)
-            if values.get("name") == "pypi:repository-version":
-                self.api_version = values.get("content")
-
-    def base_url(self, page_url: str) -> str:
-        # HTML: the first <base href> applies to every link, itself relative to the page.
-        return urljoin(page_url, self.base_href) if self.base_href else page_url
-
-
-def _collect(text: str) -> _AnchorCollector:
-    collector = _AnchorCollector()
-    try:
-        collector.feed(text)
-        collector.close()
-    except AssertionError as error:  # html.parser signals a few malformed constructs this way
-        raise IndexError_(f"HTML page cannot be parsed: {error}") from None
-    return collector
 
 
 def _record_from_anchor(attrs: dict[str, str | None], base_url: str) -> FileRecord | None:

@@ -1,4 +1,7 @@
-"""A generic PubGrub version solver: packages are any hashable value, versions are PEP 440."""
+"""A generic PubGrub version solver: packages are any hashable value, versions are PEP 440.
+
+`report.py`, which explains a failure, is imported when NoSolution is raised, not from here.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ from puffin.resolver.pubgrub.incompatibility import (
     UnavailableCause,
 )
 from puffin.resolver.pubgrub.provider import AsyncProvider, Provider, Unavailable
-from puffin.resolver.pubgrub.report import DefaultFormatter, Formatter, report
 from puffin.resolver.pubgrub.solver import Cancelled, NoSolution, solve, solve_async
 from puffin.resolver.pubgrub.term import Relation, Term
 
@@ -20,10 +22,8 @@ __all__ = [
     "AsyncProvider",
     "Cancelled",
     "Cause",
-    "DefaultFormatter",
     "DependencyCause",
     "DerivedCause",
-    "Formatter",
     "Incompatibility",
     "NoSolution",
     "NoVersionsCause",
@@ -33,7 +33,6 @@ __all__ = [
     "Term",
     "Unavailable",
     "UnavailableCause",
-    "report",
     "solve",
     "solve_async",
 ]
