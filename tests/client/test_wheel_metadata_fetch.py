@@ -167,6 +167,31 @@ def test_a_central_directory_longer_than_the_tail_is_fetched_too(
     ]
 
 
+def test_metadata_listed_in_the_tails_part_of_a_long_directory_needs_one_more_range(
+    index: PackageIndex, cache: Cache, tmp_path: Path
+) -> None:
+    # The usual layout (the dist-info written last): its directory entries are in the tail,
+    # so the rest of the directory is never asked for.
+    index.metadata_files = False
+    members: list[tuple[str, bytes | str]] = [
+        (f"foo/data_{n:05}.bin", os.urandom(1)) for n in range(2000)
+    ]
+    members.append(("foo-1.0.dist-info/METADATA", METADATA))
+    wheel = index.add(build_raw_wheel(tmp_path / "foo-1.0-py3-none-any.whl", members))
+    with zipfile.ZipFile(wheel) as archive:
+        metadata_member = archive.infolist()[-1]
+    content = wheel.read_bytes()
+    directory_offset = int.from_bytes(content[-6:-2], "little")
+    assert len(content) - directory_offset > TAIL_SIZE
+    [file] = project_files(index, cache)
+    assert fetch_metadata(cache, file) == [METADATA]
+    # From its local header to the directory that follows it.
+    assert wheel_requests(index, wheel.name) == [
+        f"bytes=-{TAIL_SIZE}",
+        f"bytes={metadata_member.header_offset}-{directory_offset - 1}",
+    ]
+
+
 def test_a_server_that_ignores_ranges_gets_full_downloads(
     index: PackageIndex, cache: Cache, tmp_path: Path
 ) -> None:

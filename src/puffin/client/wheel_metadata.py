@@ -236,12 +236,23 @@ class WheelMetadataFetcher:
                 logger.debug("%s ignores byte ranges; downloading wheels", _origin(file.url))
                 return None
             directory = locate_central_directory(tail.data, tail.start, tail.total)
+            directory_end = directory.offset + directory.size
             window = tail
+            member = None
             if directory.offset < tail.start:  # a central directory longer than the tail
-                head = await self._required_range(file, directory.offset, tail.start)
-                window = _Window(head.start, head.data + tail.data, tail.total)
-            central = window.slice(directory.offset, directory.offset + directory.size)
-            member = find_central_member(central, b".dist-info/METADATA")
+                # The dist-info is written last, so its entries usually end the directory:
+                # found in the part the tail holds, METADATA is the only range left to read
+                # (torch's 1.2 MB directory, pandas' 140 kB ones: 2 requests instead of 3).
+                member = find_central_member(
+                    tail.slice(tail.start, directory_end), b".dist-info/METADATA"
+                )
+                if member is None or not is_project_metadata(member.name, wheel):
+                    member = None
+                    head = await self._required_range(file, directory.offset, tail.start)
+                    window = _Window(head.start, head.data + tail.data, tail.total)
+            central = window.slice(max(directory.offset, window.start), directory_end)
+            if member is None:
+                member = find_central_member(central, b".dist-info/METADATA")
             span = None
             if member is not None and is_project_metadata(member.name, wheel):
                 # Without the other entries the span ends at its size cap, not at the next
@@ -255,6 +266,10 @@ class WheelMetadataFetcher:
                     stop = span.start + 30 + 2 * len(member.name) + 1024 + member.compressed_size
                     span = range(span.start, min(span.stop, stop))
             if span is None:
+                if window.start > directory.offset:  # only part of the directory at hand
+                    head = await self._required_range(file, directory.offset, window.start)
+                    window = _Window(head.start, head.data + window.data, window.total)
+                    central = window.slice(directory.offset, directory_end)
                 members = parse_central_directory(central, directory.entries)
                 member = find_member(members, lambda name: is_project_metadata(name, wheel))
                 if member is None:
