@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from puffin.hashes import HashAlgorithm, HashDigest, MultiHasher, first_mismatch
@@ -44,3 +46,11 @@ def test_first_mismatch_passes_when_any_allowed_digest_matches() -> None:
     assert first_mismatch((bad, good), (good,)) is None
     assert first_mismatch((bad,), (good,)) == good
     assert first_mismatch((), (good,)) is None
+
+
+@pytest.mark.parametrize("algorithm", ["sha256", "sha384", "sha512"])
+def test_every_algorithm_takes_its_own_digest_length_and_no_other(algorithm: str) -> None:
+    digest = hashlib.new(algorithm, b"puffin").hexdigest()
+    assert str(HashDigest.parse(f"{algorithm}:{digest}")) == f"{algorithm}:{digest}"
+    with pytest.raises(ValueError, match="is not a valid"):
+        HashDigest.parse(f"{algorithm}:{digest[:-1]}")

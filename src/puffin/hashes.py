@@ -18,6 +18,11 @@ class HashAlgorithm(enum.Enum):
     SHA512 = "sha512"
 
 
+_BY_NAME = {algorithm.value: algorithm for algorithm in HashAlgorithm}
+# Hex digits per digest; asking hashlib for a hasher's digest_size cost a hasher per parse.
+_HEX_LENGTHS = {HashAlgorithm.SHA256: 64, HashAlgorithm.SHA384: 96, HashAlgorithm.SHA512: 128}
+
+
 @dataclass(frozen=True)
 class HashDigest:
     """One digest of a file: an algorithm and its lowercase hex value."""
@@ -34,16 +39,12 @@ class HashDigest:
                 break
         else:
             raise ValueError(f"expected ALGORITHM:HEX, got {text!r}")
-        try:
-            algo = HashAlgorithm(algorithm.strip().lower())
-        except ValueError:
+        algo = _BY_NAME.get(algorithm.strip().lower())
+        if algo is None:
             allowed = ", ".join(a.value for a in HashAlgorithm)
-            raise ValueError(
-                f"unsupported hash algorithm {algorithm!r} (allowed: {allowed})"
-            ) from None
+            raise ValueError(f"unsupported hash algorithm {algorithm!r} (allowed: {allowed})")
         value = value.strip().lower()
-        expected_length = hashlib.new(algo.value).digest_size * 2
-        if len(value) != expected_length or not _HEX.fullmatch(value):
+        if len(value) != _HEX_LENGTHS[algo] or not _HEX.fullmatch(value):
             raise ValueError(f"{text!r} is not a valid {algo.value} digest")
         return cls(algo, value)
 
