@@ -11,6 +11,7 @@ from pathlib import Path
 from puffin.client.cache_policy import CachePolicy
 from puffin.fs import atomic_write_bytes
 from puffin.pypi_types.file_record import FileRecord
+from puffin.pypi_types.json_page_scan import scan_json_page
 from puffin.pypi_types.page_records import PageRecords
 from puffin.pypi_types.simple_html import parse_project_html
 from puffin.pypi_types.simple_json import parse_file, project_document
@@ -51,6 +52,9 @@ def parse_body(body: bytes, content_type: str, page_url: str) -> Sequence[FileRe
     if content_type == RECORDS_TYPE:
         return tuple([parse_file(entry, page_url) for entry in json.loads(body)])
     if content_type in JSON_CONTENT_TYPES:
+        scanned = scan_json_page(body, page_url)
+        if scanned is not None:
+            return scanned
         return PageRecords(project_document(body, page_url)["files"], page_url)
     return parse_project_html(body.decode("utf-8", "replace"), page_url).files
 

@@ -18,11 +18,16 @@ class PageRecords(Sequence[FileRecord]):
     without building the record.
     """
 
-    __slots__ = ("_base_url", "_entries", "_records")
+    __slots__ = ("_base_url", "_entries", "_names", "_records")
 
-    def __init__(self, entries: list[Any], base_url: str) -> None:
+    def __init__(
+        self, entries: Sequence[Any], base_url: str, names: Sequence[str] | None = None
+    ) -> None:
+        """`names`, when given, are the entries' `filename` strings, already known (a
+        scanned page's, json_page_scan.py): reading them then decodes no entry."""
         self._entries = entries
         self._base_url = base_url
+        self._names = names
         self._records: list[FileRecord | None] = [None] * len(entries)
 
     def __len__(self) -> int:
@@ -48,6 +53,8 @@ class PageRecords(Sequence[FileRecord]):
     def filename(self, position: int) -> str | InvalidField:
         """The entry's file name as `self[position].filename` would give it, without
         parsing the rest of the entry."""
+        if self._names is not None:
+            return self._names[position]
         entry = self._entries[position]
         name = entry.get("filename") if type(entry) is dict else None
         if type(name) is str:
@@ -56,6 +63,8 @@ class PageRecords(Sequence[FileRecord]):
 
     def filenames(self) -> list[str | InvalidField]:
         """Every entry's `filename`, as the records would give them."""
+        if self._names is not None:
+            return list(self._names)
         return [
             name
             if type(entry) is dict and type(name := entry.get("filename")) is str
