@@ -79,6 +79,8 @@ class ProjectFiles:
         # records of the versions asked for.
         self._pending: dict[Version, tuple[IndexLocation, Sequence[FileRecord], list[int]]] = {}
         self._built: dict[Version, list[File]] = {}
+        # Files of a pending version built by a filtered files() call, by position.
+        self._converted: dict[Version, dict[int, File | None]] = {}
         self._rank: dict[Version, int] = {}  # the priority of the index a version comes from
         self._indexes = 0
 
@@ -143,18 +145,34 @@ class ProjectFiles:
         """0 for a version of the first index (or only of find-links), 1 for the next..."""
         return self._rank.get(version, 0)
 
-    def files(self, version: Version) -> list[File]:
-        """The usable files of one version (maybe none: all of them may be unusable)."""
-        pending = self._pending.pop(version, None)
-        if pending is not None:
-            index, records, positions = pending
-            built = [
-                file
-                for position in positions
-                if (file := self._convert(records[position], index)) is not None
-            ]
-            self._built[version] = built + self._built.get(version, [])
-        return list(self._built.get(version, ()))
+    def files(self, version: Version, wanted: Callable[[str], bool] | None = None) -> list[File]:
+        """The usable files of one version (maybe none: all of them may be unusable).
+
+        With `wanted`, only the files whose name it accepts are built (others may be left
+        out): a resolver that can take only wheels for its target skips building the rest,
+        most of the files of a torch or numpy release."""
+        pending = self._pending.get(version)
+        if pending is None:
+            return list(self._built.get(version, ()))
+        index, records, positions = pending
+        converted = self._converted.setdefault(version, {})
+        chosen: list[File] = []
+        for position in positions:
+            if position in converted:
+                file = converted[position]
+            else:
+                if wanted is not None:
+                    name = _filename_at(records, position)
+                    if isinstance(name, str) and not wanted(name):
+                        continue
+                file = converted[position] = self._convert(records[position], index)
+            if file is not None:
+                chosen.append(file)
+        if wanted is None:
+            del self._pending[version], self._converted[version]
+            self._built[version] = chosen + self._built.get(version, [])
+            return list(self._built[version])
+        return chosen + self._built.get(version, [])
 
     def all_files(self) -> list[File]:
         return [file for version in self.versions() for file in self.files(version)]
@@ -165,6 +183,12 @@ class ProjectFiles:
             logger.debug("Skipping %s on the page of %s: another project", file.filename, self.name)
             return None
         return file
+
+
+def _filename_at(records: Sequence[FileRecord], position: int) -> str | InvalidField:
+    if isinstance(records, PageRecords):
+        return records.filename(position)  # without building the record
+    return records[position].filename
 
 
 def _version_text(filename: str | InvalidField) -> str | None:

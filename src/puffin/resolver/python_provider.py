@@ -27,6 +27,7 @@ from packaging.version import InvalidVersion, Version
 from puffin.client.registry import ProjectFiles, RegistryClient
 from puffin.dist_types import File
 from puffin.errors import ConflictingRequirements, PuffinError
+from puffin.filenames import WheelFilename
 from puffin.fs import read_json
 from puffin.names import ExtraName, PackageName, normalize_extra, normalize_name
 from puffin.resolver.candidate_selector import (
@@ -362,7 +363,31 @@ class PythonProvider:
     ) -> Selected | NotSelected:
         # PEP 592: a yanked file counts only for an exact pin, which `==` here spells.
         specifier = SpecifierSet(f"=={version}" if name in self.exact_pins else "")
+        # First with only the files that could win: a wheel for another platform never does,
+        # and a release of torch or numpy has dozens (slow.in built 13,395 files, 9,875 of
+        # them wheels, to choose among). A wheel chosen from those is the answer; anything
+        # else (an sdist wants the others as its metadata stand-in, a failure wants every
+        # file's reason) is decided again over all the files.
+        likely = select_from_versions(
+            name,
+            specifier,
+            [version],
+            lambda at: project.files(at, self._may_win),
+            self.settings,
+        )
+        if isinstance(likely, Selected) and likely.file.is_wheel:
+            return likely
         return select_from_versions(name, specifier, [version], project.files, self.settings)
+
+    def _may_win(self, filename: str) -> bool:
+        """False only for a wheel whose tags the target cannot install."""
+        if not filename.endswith(".whl"):
+            return True
+        try:
+            wheel = WheelFilename.parse(filename)
+        except ValueError:
+            return True  # the file's own conversion says what is wrong with it
+        return wheel.tag_rank(self.settings.tag_priority) is not None
 
     def _prefetch_versions(
         self, name: PackageName, following: list[Version], project: ProjectFiles
