@@ -4,6 +4,7 @@ httpx's client (redirects, credentials, proxies) when it is."""
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,11 +59,23 @@ def test_an_origin_with_credentials_always_goes_through_the_client(
     assert request.headers["authorization"].startswith("Basic ")
 
 
+@pytest.mark.parametrize(
+    ("variables", "direct"),
+    [
+        ({"HTTPS_PROXY": "http://127.0.0.1:9"}, False),
+        ({"all_proxy": "socks5://127.0.0.1:9"}, False),
+        ({"NO_PROXY": "*"}, True),  # not a proxy: nothing to go through
+        ({"http_proxy": ""}, True),  # empty: none
+    ],
+)
 def test_a_proxy_in_the_environment_keeps_requests_on_the_client(
-    index: PackageIndex, monkeypatch: pytest.MonkeyPatch
+    variables: dict[str, str], direct: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
-    assert not Session().direct_allowed("https://pypi.org/simple/foo/")
+    for name in [name for name in os.environ if name.lower().endswith("_proxy")]:
+        monkeypatch.delenv(name)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    assert Session().direct_allowed("https://pypi.org/simple/foo/") is direct
 
 
 def test_a_server_error_is_retried_on_the_direct_path(index: PackageIndex) -> None:
@@ -73,10 +86,11 @@ def test_a_server_error_is_retried_on_the_direct_path(index: PackageIndex) -> No
     assert index.request_paths() == ["/plain/", "/plain/"]
 
 
-def test_a_compile_served_by_plain_gets_never_imports_httpx(
+def test_a_compile_served_by_plain_gets_never_imports_httpx_or_urllib_request(
     index: PackageIndex, tmp_path: Path
 ) -> None:
-    # httpx costs ~25 ms to import; LeanClient serves pages and metadata without it.
+    # httpx costs ~25 ms to import, urllib.request ~5 ms; LeanClient serves pages and
+    # metadata without them.
     index.add_wheel("demo", "1.0", requires_dist=["dep"])
     index.add_wheel("dep", "2.0")
     (tmp_path / "requirements.in").write_text("demo\n")
@@ -86,7 +100,8 @@ def test_a_compile_served_by_plain_gets_never_imports_httpx(
         "try:\n"
         "    runpy.run_module('puffin', run_name='__main__')\n"
         "except SystemExit as done:\n"
-        "    print('httpx' in sys.modules, done.code, file=sys.stderr)\n"
+        "    print('httpx' in sys.modules, 'urllib.request' in sys.modules, done.code,"
+        " file=sys.stderr)\n"
     )
     arguments = [
         "pip-compile", "-q", "--python-version", "3.12", "--index-url", index.url,
@@ -96,5 +111,5 @@ def test_a_compile_served_by_plain_gets_never_imports_httpx(
     completed = subprocess.run(
         [sys.executable, "-c", program, *arguments], capture_output=True, text=True, check=False
     )
-    assert completed.stderr == "False 0\n"
+    assert completed.stderr == "False False 0\n"
     assert "demo==1.0" in (tmp_path / "requirements.txt").read_text()
