@@ -580,6 +580,49 @@ class _TwoAddressLoop(asyncio.SelectorEventLoop):
         ]
 
 
+class _SilentFirstLoop(asyncio.SelectorEventLoop):
+    """Resolves `eyeballs.test` to 127.0.0.2, where nothing ever answers, then 127.0.0.1."""
+
+    async def getaddrinfo(self, host: Any, port: Any, **options: Any) -> list[Any]:
+        if host != "eyeballs.test":
+            return await super().getaddrinfo(host, port, **options)
+        stream = socket.SOCK_STREAM
+        return [
+            (socket.AF_INET, stream, socket.IPPROTO_TCP, "", ("127.0.0.2", port)),
+            (socket.AF_INET, stream, socket.IPPROTO_TCP, "", ("127.0.0.1", port)),
+        ]
+
+
+def test_an_address_that_never_answers_does_not_hold_up_the_next(server: _Server) -> None:
+    # A listener whose queue is full drops new SYNs: a connect there hangs, as to a host's
+    # unreachable IPv6 address. Happy eyeballs tries the next address after 0.25 s.
+    port = server.server_address[1]
+    silent = socket.socket()
+    try:
+        silent.bind(("127.0.0.2", port))
+    except OSError as error:
+        silent.close()
+        pytest.skip(f"127.0.0.2 is not usable here: {error}")
+    silent.listen(0)
+    fillers = [socket.socket() for _ in range(3)]
+    for filler in fillers:
+        filler.setblocking(False)
+        filler.connect_ex(("127.0.0.2", port))
+    loop = _SilentFirstLoop()
+    try:
+        client = _lean(timeout=10)
+        started = time.monotonic()
+        answer = loop.run_until_complete(client.get(f"http://eyeballs.test:{port}/hello"))
+        elapsed = time.monotonic() - started
+        loop.run_until_complete(client.aclose())
+    finally:
+        loop.close()
+        for each in [silent, *fillers]:
+            each.close()
+    assert (answer.status, answer.body) == (200, b"hello")
+    assert elapsed < 3, f"waited {elapsed:.1f} s for the silent address"
+
+
 def test_a_host_whose_every_address_refuses_is_a_refusal() -> None:
     loop = _TwoAddressLoop()
     try:

@@ -198,7 +198,10 @@ class LeanClient:
     async def _connect(self, origin: _Origin) -> _Connection:
         loop = asyncio.get_running_loop()
         connection = _Connection(loop)
-        options: dict[str, Any] = {}
+        # Happy eyeballs (RFC 8305), as httpx's anyio backend does: with a host's IPv6 address
+        # unreachable, trying addresses one after another would wait out a whole connect
+        # timeout before the IPv4 one.
+        options: dict[str, Any] = {"happy_eyeballs_delay": 0.25, "interleave": 1}
         if origin.tls:
             options["ssl"] = self._ssl_context
             options["server_hostname"] = origin.host
