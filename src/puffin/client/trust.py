@@ -6,21 +6,30 @@ import os
 import threading
 from typing import TYPE_CHECKING
 
+from puffin.errors import UsageError
+
 if TYPE_CHECKING:
     import ssl
 
 
 def create_ssl_context() -> ssl.SSLContext:
     """The certificates httpx would trust, so either client trusts the same ones:
-    `SSL_CERT_FILE`, else `SSL_CERT_DIR`, else certifi's bundle."""
+    `SSL_CERT_FILE`, else `SSL_CERT_DIR`, else certifi's bundle. UsageError when the
+    variable names something that holds no certificates."""
     import ssl
 
-    cafile = os.environ.get("SSL_CERT_FILE")
-    if cafile:
-        return ssl.create_default_context(cafile=cafile)
-    capath = os.environ.get("SSL_CERT_DIR")
-    if capath:
-        return ssl.create_default_context(capath=capath)
+    for variable in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        location = os.environ.get(variable)
+        if location:
+            try:
+                if variable == "SSL_CERT_FILE":
+                    return ssl.create_default_context(cafile=location)
+                return ssl.create_default_context(capath=location)
+            except (OSError, ssl.SSLError) as error:
+                reason = error.strerror or str(error)
+                raise UsageError(
+                    f"{variable} is {location}, which holds no usable certificates: {reason}"
+                ) from None
     import certifi
 
     return ssl.create_default_context(cafile=certifi.where())
