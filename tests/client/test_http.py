@@ -11,7 +11,7 @@ import pytest
 
 from puffin import __version__
 from puffin.client.attempts import raise_for_status
-from puffin.client.http import create_client, request_with_retries
+from puffin.client.http import create_client, get_capped, request_with_retries
 from puffin.errors import NetworkError, UsageError
 from tests.support.index_server import PackageIndex
 
@@ -105,3 +105,28 @@ def test_a_redirect_loop_is_reported_not_retried(index: PackageIndex) -> None:
         get(f"{index.base_url}/loop/")
     assert str(info.value) == f"Request to {index.base_url}/loop/ failed: too many redirects"
     assert len(index.request_paths("/loop/")) == 21  # httpx follows 20 redirects
+
+
+def test_a_capped_get_follows_redirects_and_leaves_a_larger_body_unread(
+    index: PackageIndex,
+) -> None:
+    # Session.get's way through the client for a range read that met a redirect: a server
+    # beyond it that ignores the range must not have the whole file read into memory.
+    index.serve_raw("/moved/", "", status=302, headers={"Location": "/big/"})
+    index.serve_raw("/big/", "x" * 100_000, "application/octet-stream")
+    index.serve_raw("/small/", "hello", "text/plain")
+
+    async def run() -> list[tuple[int, bytes | None, str]]:
+        async with create_client() as client:
+            answers = [
+                await get_capped(
+                    client, url, headers=None, auth=None, max_body=1000, decode_content=False
+                )
+                for url in (f"{index.base_url}/moved/", f"{index.base_url}/small/")
+            ]
+        return [(answer.status, answer.body, answer.url) for answer in answers]
+
+    assert asyncio.run(run()) == [
+        (200, None, f"{index.base_url}/big/"),
+        (200, b"hello", f"{index.base_url}/small/"),
+    ]

@@ -67,7 +67,11 @@ def create_transport(
 
 
 def answer_from_httpx(response: httpx.Response) -> HttpAnswer:
-    """The whole-body answer that Session.get returns, from a response httpx has read."""
+    """The whole-body answer Session.get returns, from a response httpx has read."""
+    return _answer(response, response.content)
+
+
+def _answer(response: httpx.Response, body: bytes | None) -> HttpAnswer:
     headers: dict[str, str] = {}
     for name, value in response.headers.multi_items():
         name = name.lower()
@@ -77,9 +81,33 @@ def answer_from_httpx(response: httpx.Response) -> HttpAnswer:
         status=response.status_code,
         reason=response.reason_phrase,
         headers=headers,
-        body=response.content,
+        body=body,
         sent_authorization="authorization" in response.request.headers,
     )
+
+
+async def get_capped(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    headers: dict[str, str] | None,
+    auth: httpx.Auth | None,
+    max_body: int | None,
+    decode_content: bool,
+) -> HttpAnswer:
+    """One GET through the client's layers (redirects, auth), reading at most `max_body`
+    bytes of the body as LeanClient.get does: a larger body is left unread (body None)."""
+    async with client.stream("GET", url, headers=headers, auth=auth) as response:
+        length = response.headers.get("content-length", "")
+        if max_body is not None and length.isdigit() and int(length) > max_body:
+            return _answer(response, None)
+        chunks = response.aiter_bytes() if decode_content else response.aiter_raw()
+        body = bytearray()
+        async for chunk in chunks:
+            body += chunk
+            if max_body is not None and len(body) > max_body:
+                return _answer(response, None)
+        return _answer(response, bytes(body))
 
 
 def _transport(

@@ -181,12 +181,16 @@ class Session:
         async def attempt() -> HttpAnswer:
             answer = await lean.get(url, headers, max_body=max_body, decode_content=decode_content)
             if answer.status in NEEDS_CLIENT:  # a redirect or a 401: the client's layers
-                from puffin.client.http import answer_from_httpx
+                from puffin.client.http import get_capped
 
-                response = await self.client.request(
-                    "GET", url, headers=headers, auth=self.credentials.auth_for(url)
+                answer = await get_capped(
+                    self.client,
+                    url,
+                    headers=headers,
+                    auth=self.credentials.auth_for(url),
+                    max_body=max_body,
+                    decode_content=decode_content,
                 )
-                answer = answer_from_httpx(response)
             if is_retryable_status(answer.status):
                 raise RetryableStatus(answer)
             return answer
