@@ -9,11 +9,15 @@ import threading
 from pathlib import Path
 
 import pytest
-import tomllib
 from packaging.pylock import Pylock
 
 from tests.cli.test_pip_compile import compile_
 from tests.support.index_server import PackageIndex
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 PYPROJECT = """\
 [project]

@@ -392,6 +392,10 @@ def test_exclude_newer_accepts_rfc3339_timestamps_and_local_dates() -> None:
         2024, 3, 1, 10, 30, 0, 500000, tzinfo=timezone.utc
     )
     assert parse_exclude_newer("2024-03-01") == datetime(2024, 3, 1).astimezone()
+    # RFC 3339 allows any number of fraction digits; Python keeps microseconds.
+    assert parse_exclude_newer("2024-03-01T12:30:00.1234567z") == datetime(
+        2024, 3, 1, 12, 30, 0, 123456, tzinfo=timezone.utc
+    )
 
 
 @pytest.mark.parametrize("text", ["2024-03-01T12:30:00", "yesterday", "2024-13-01", ""])

@@ -48,11 +48,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tomllib
 
 from tests.support.index_server import PackageIndex
 from tests.support.run import run_puffin
 from tests.support.wheels import build_wheel
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.toml"))
 

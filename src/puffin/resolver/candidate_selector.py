@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -121,6 +122,9 @@ class NotSelected:
     requires_python: Mapping[Version, str]  # the Requires-Python of versions rejected for it
 
 
+_FRACTION = re.compile(r"(?<=:\d\d)\.(\d+)")
+
+
 def parse_exclude_newer(text: str) -> datetime:
     """An `--exclude-newer` value: an RFC 3339 timestamp (`2024-03-01T12:00:00Z`), or a date
     (`2024-03-01`), meaning its midnight in the local time zone as uv reads it."""
@@ -128,8 +132,12 @@ def parse_exclude_newer(text: str) -> datetime:
     try:
         if len(value) == len("YYYY-MM-DD"):
             return datetime.strptime(value, "%Y-%m-%d").astimezone()
-        # Python 3.10's fromisoformat does not accept a trailing `Z`.
-        moment = datetime.fromisoformat(value[:-1] + "+00:00" if value[-1:] in "Zz" else value)
+        # Python 3.10's fromisoformat takes neither a trailing `Z` nor a fraction of other
+        # than 3 or 6 digits, both of which RFC 3339 allows.
+        if value[-1:] in ("Z", "z"):
+            value = value[:-1] + "+00:00"
+        value = _FRACTION.sub(lambda found: "." + found.group(1)[:6].ljust(6, "0"), value, 1)
+        moment = datetime.fromisoformat(value)
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:  # RFC 3339 requires the offset

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
-import tomllib
 from packaging.ranges import VersionRange
 from packaging.version import Version
 
 from puffin.resolver.pubgrub import NoSolution, Unavailable, solve, solve_async
 from tests.resolver.pubgrub.memory_index import ROOT, ROOT_VERSION, MemoryIndex
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.toml"))
 
