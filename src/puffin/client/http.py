@@ -66,11 +66,6 @@ def create_transport(
     return AdmissionTransport(inner, slots or asyncio.Semaphore(max_connections))
 
 
-def answer_from_httpx(response: httpx.Response) -> HttpAnswer:
-    """The whole-body answer Session.get returns, from a response httpx has read."""
-    return _answer(response, response.content)
-
-
 def _answer(response: httpx.Response, body: bytes | None) -> HttpAnswer:
     headers: dict[str, str] = {}
     for name, value in response.headers.multi_items():
@@ -91,7 +86,7 @@ async def get_capped(
     url: str,
     *,
     headers: dict[str, str] | None,
-    auth: httpx.Auth | None,
+    auth: httpx.Auth | tuple[str, str] | None,
     max_body: int | None,
     decode_content: bool,
 ) -> HttpAnswer:
@@ -235,25 +230,32 @@ def without_credentials(
     return clean, (credentials.username, credentials.password)
 
 
-async def request_with_retries(
+async def get_with_retries(
     client: httpx.AsyncClient,
-    method: str,
     url: str,
     *,
     headers: dict[str, str] | None = None,
-    retries: int = DEFAULT_RETRIES,
     auth: httpx.Auth | None = None,
-) -> httpx.Response:
-    """Send a request and read its body, retrying connect errors, timeouts, 5xx, 429 and
-    truncated bodies with backoff (honouring Retry-After). Other answers, 404 included, are
-    returned for the caller to interpret; see raise_for_status."""
-
+    retries: int = DEFAULT_RETRIES,
+    max_body: int | None = None,
+    decode_content: bool = True,
+) -> HttpAnswer:
+    """get_capped, retrying connect errors, timeouts, 5xx, 429 and truncated bodies with
+    backoff (honouring Retry-After). Other answers, 404 included, are returned for the caller
+    to interpret; see attempts.raise_for_status."""
     target, credentials = without_credentials(url, auth)
 
-    async def attempt() -> httpx.Response:
-        response = await client.request(method, target, headers=headers, auth=credentials)
-        if is_retryable_status(response.status_code):
-            raise RetryableStatus(response)
-        return response
+    async def attempt() -> HttpAnswer:
+        answer = await get_capped(
+            client,
+            target,
+            headers=headers,
+            auth=credentials,
+            max_body=max_body,
+            decode_content=decode_content,
+        )
+        if is_retryable_status(answer.status):
+            raise RetryableStatus(answer)
+        return answer
 
     return await with_retries(url, attempt, retries=retries, timeout=client.timeout.read)

@@ -58,15 +58,15 @@ async def index_page(
     index_url: str,
     name: PackageName,
     *,
+    writes: WriteBehind,
     force_revalidate: bool = False,
-    writes: WriteBehind | None = None,
 ) -> Sequence[FileRecord] | None:
     """The file records of `<index_url>/<name>/`, or None when that index lacks the project.
 
     A fresh cache entry answers without a request; a stale one is revalidated (a 304 only
     renews its expiry); under --offline any entry is used, whatever its age. `index_url`
-    has no trailing slash and no credentials. Entries are stored by `writes` when given,
-    else in a worker thread before returning.
+    has no trailing slash and no credentials. Entries are stored by `writes`, the run's
+    cache-writer thread.
     """
     if is_file_url(index_url):
         return await asyncio.to_thread(local_index_page, index_url, name)
@@ -96,7 +96,7 @@ async def index_page(
         records = _cached_records(cached, path)
         if records is not UNREADABLE:
             renewed = after_not_modified(cached.policy, response.headers, now)
-            await _store(writes, path, dataclasses.replace(cached, policy=renewed))
+            writes.submit(write_cached_page, path, dataclasses.replace(cached, policy=renewed))
             return records
         response = await session.get(url, headers={"Accept": JSON_AND_HTML_ACCEPT})
     page_url = response.url
@@ -104,20 +104,21 @@ async def index_page(
     if response.status in NOT_FOUND:
         # Cached too, so --offline knows to ask the next index.
         if policy is not None:
-            await _store(writes, path, CachedPage(page_url, policy, "", None))
+            writes.submit(write_cached_page, path, CachedPage(page_url, policy, "", None))
         return None
     raise_for_status(response, url)
     content_type = page_content_type(response, page_url)
     served = parse_body(response.content, content_type, page_url)
-    # No `@` anywhere in the body: no URL can spell credentials (one C scan of the bytes
-    # instead of looking at 30,000 entries' URLs).
-    records = served if b"@" not in response.content else _without_credentials(session, served)
+    records = _without_credentials(session, served, response.content)
     if policy is not None:
         if records is served:
             page = CachedPage(page_url, policy, content_type, response.content)
         else:
             page = page_without_credentials(page_url, policy, records)
-        await _store(writes, path, page)
+        # Off the event loop, on one thread (file creation is a syscall that releases the
+        # GIL): asyncio.to_thread's thread spawns and hand-offs cost the loop ~10% of a cold
+        # jupyter.in resolve (py-spy).
+        writes.submit(write_cached_page, path, page)
     return records
 
 
@@ -134,20 +135,13 @@ def _worth_reading(session: Session, path: Path, force_revalidate: bool) -> bool
     return freshness(policy, time.time(), force_revalidate=force_revalidate) is Freshness.FRESH
 
 
-async def _store(writes: WriteBehind | None, path: Path, page: CachedPage) -> None:
-    # Off the event loop: file creation and renames are syscalls that release the GIL, and the
-    # event-loop thread is a cold resolve's bottleneck (~0.15 s of writes for jupyter.in). One
-    # writer thread rather than asyncio.to_thread: spawning the executor's threads and handing
-    # each page over cost the loop ~10% of a cold jupyter.in resolve (py-spy).
-    if writes is not None:
-        writes.submit(write_cached_page, path, page)
-    else:
-        await asyncio.to_thread(write_cached_page, path, page)
-
-
-def _without_credentials(session: Session, served: Sequence[FileRecord]) -> Sequence[FileRecord]:
-    """`served` itself when no file URL can spell credentials (told from the raw entries, so
-    a lazy page stays unparsed); else the records with them taken out."""
+def _without_credentials(
+    session: Session, served: Sequence[FileRecord], body: bytes
+) -> Sequence[FileRecord]:
+    """`served` itself when no file URL can spell credentials (told from the page's bytes or
+    raw entries, so a lazy page stays unparsed); else the records with them taken out."""
+    if b"@" not in body:  # one C scan instead of looking at 30,000 entries' URLs
+        return served
     if isinstance(served, PageRecords):
         if not served.urls_contain("@"):
             return served

@@ -155,9 +155,9 @@ class Session:
         """GET with retries and the credentials of `url`'s origin; any status but 401 is
         returned (a 401 that the keyring cannot cure raises NetworkError, see StoreAuth).
 
-        `max_body` and `decode_content` as LeanClient.get has them; an answer that takes
-        httpx's client (see direct_allowed) is always read whole and decoded. Callers check
-        --offline first to say what is missing; this is the last guard.
+        `max_body` and `decode_content` as LeanClient.get has them, whichever client answers
+        (see direct_allowed). Callers check --offline first to say what is missing; this is
+        the last guard.
         """
         if self.offline:
             raise offline_error(redact_url(url))
@@ -165,17 +165,17 @@ class Session:
         from puffin.client.retry import is_retryable_status
 
         if not self.direct_allowed(url):
-            from puffin.client.http import answer_from_httpx, request_with_retries
+            from puffin.client.http import get_with_retries
 
-            response = await request_with_retries(
+            return await get_with_retries(
                 self.client,
-                "GET",
                 url,
                 headers=headers,
-                retries=self.retries,
                 auth=self.credentials.auth_for(url),
+                retries=self.retries,
+                max_body=max_body,
+                decode_content=decode_content,
             )
-            return answer_from_httpx(response)
         lean = self.lean
 
         async def attempt() -> HttpAnswer:

@@ -9,7 +9,6 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from puffin.cache.cache import Cache, CacheBucket, digest, index_key
@@ -34,9 +33,6 @@ from puffin.fs import atomic_write_bytes, read_json
 from puffin.hashes import MultiHasher, first_mismatch
 from puffin.names import normalize_name
 from puffin.traits import SilentReporter
-
-if TYPE_CHECKING:
-    import httpx
 
 logger = logging.getLogger("puffin.client")
 
@@ -103,13 +99,9 @@ def read_cached_metadata(path: Path, file: File) -> bytes | None:
     return metadata
 
 
-def write_cached_metadata(path: Path, file: File, metadata: bytes) -> None:
-    """Store METADATA atomically; a cache that cannot be written only costs speed."""
-    write_entry(path, cache_entry(file, metadata))
-
-
 def write_entry(path: Path, entry: bytes) -> None:
-    """Store an encoded cache entry atomically, logging (not raising) a failure."""
+    """Store an encoded cache entry atomically; a cache that cannot be written only costs
+    speed, so a failure is logged, not raised."""
     try:
         atomic_write_bytes(path, entry)
     except OSError as error:
@@ -294,72 +286,33 @@ class WheelMetadataFetcher:
     async def _get_range(self, file: File, first: int | None, stop: int) -> _Window | None:
         """Bytes `first..stop-1` of `file` (first None: its last `stop` bytes); None when the
         server answers with the whole file, which is then not read."""
-        from puffin.client.attempts import RetryableStatus, raise_for_status, with_retries
-        from puffin.client.lean_http import HttpAnswer
-        from puffin.client.request_failure import FailureKind, RequestFailure
-        from puffin.client.retry import is_retryable_status
+        from puffin.client.attempts import raise_for_status
 
-        session, url = self._session, file.url
         spec = f"-{stop}" if first is None else f"{first}-{stop - 1}"
-        # Identity: a compressed answer would make the byte positions meaningless.
-        headers = {"Range": f"bytes={spec}", "Accept-Encoding": "identity"}
-        size = stop if first is None else stop - first
-
-        def span_of(response: httpx.Response | HttpAnswer) -> tuple[int, int, int] | None:
-            """The range the answer holds; None for a whole file (200)."""
-            code = response.status if isinstance(response, HttpAnswer) else response.status_code
-            if code == 200:
-                return None
-            if code == 416:
-                raise UnusableZipTail("HTTP 416: the file is empty")
-            raise_for_status(response, url)
-            if code != 206:
-                raise UnusableZipTail(f"HTTP {code} to a range request")
-            start, end, total = _content_range(response.headers.get("content-range", ""))
-            wanted = (max(total - stop, 0), total) if first is None else (first, stop)
-            if (start, end) != wanted or (file.size is not None and total != file.size):
-                raise UnusableZipTail(f"bytes {start}-{end - 1}/{total} for {spec}")
-            if response.headers.get("content-encoding", "identity") != "identity":
-                raise UnusableZipTail("a compressed answer to a range request")
-            return start, end, total
-
-        if session.direct_allowed(url):  # credentials in `url` take the client (`auth`)
-            # A 200 (the whole file) is larger than `size` and left unread; retries and
-            # 5xx answers are Session.get's business.
-            answer = await session.get(url, headers=headers, max_body=size, decode_content=False)
-            span = span_of(answer)
-            if span is None:
-                return None
-            if answer.body is None or len(answer.body) > span[1] - span[0]:
-                raise UnusableZipTail("more bytes than the range holds")
-            if len(answer.body) != span[1] - span[0]:
-                raise UnusableZipTail(f"received {len(answer.body)} of {span[1] - span[0]} bytes")
-            return _Window(span[0], answer.body, span[2])
-
-        from puffin.client.http import without_credentials
-
-        target, auth = without_credentials(url, session.credentials.auth_for(url))
-
-        async def attempt() -> _Window | None:
-            async with session.client.stream("GET", target, headers=headers, auth=auth) as answer:
-                if is_retryable_status(answer.status_code):
-                    raise RetryableStatus(answer)
-                span = span_of(answer)
-                if span is None:
-                    return None
-                start, end, total = span
-                body = bytearray()
-                async for chunk in answer.aiter_raw():
-                    body += chunk
-                    if len(body) > end - start:  # never buffer more than was asked for
-                        raise UnusableZipTail("more bytes than the range holds")
-                if len(body) != end - start:
-                    raise RequestFailure(
-                        FailureKind.PROTOCOL, f"received {len(body)} of {end - start} bytes"
-                    )
-                return _Window(start, bytes(body), total)
-
-        return await with_retries(url, attempt, retries=session.retries, timeout=session.timeout)
+        # Identity: a compressed answer would make the byte positions meaningless. A 200 (the
+        # whole file) is larger than the range, so it is left unread; retries are Session's.
+        answer = await self._session.get(
+            file.url,
+            headers={"Range": f"bytes={spec}", "Accept-Encoding": "identity"},
+            max_body=stop if first is None else stop - first,
+            decode_content=False,
+        )
+        if answer.status == 200:
+            return None
+        if answer.status == 416:
+            raise UnusableZipTail("HTTP 416: the file is empty")
+        raise_for_status(answer, file.url)
+        if answer.status != 206:
+            raise UnusableZipTail(f"HTTP {answer.status} to a range request")
+        start, end, total = _content_range(answer.headers.get("content-range", ""))
+        wanted = (max(total - stop, 0), total) if first is None else (first, stop)
+        if (start, end) != wanted or (file.size is not None and total != file.size):
+            raise UnusableZipTail(f"bytes {start}-{end - 1}/{total} for {spec}")
+        if answer.headers.get("content-encoding", "identity") != "identity":
+            raise UnusableZipTail("a compressed answer to a range request")
+        if answer.body is None or len(answer.body) != end - start:
+            raise UnusableZipTail(f"a body that is not the {end - start} bytes of the range")
+        return _Window(start, answer.body, total)
 
     async def _read_downloaded(self, file: File, wheel: WheelFilename) -> bytes:
         from puffin.client.download import download_http

@@ -205,7 +205,7 @@ def select_from_versions(
     fallback: Selected | None = None  # an older wheel, when binaries are preferred
     for version in matching:
         best: tuple[tuple[int, int, tuple[int, str] | tuple[()]], File] | None = None
-        stand_in: tuple[tuple[bool, int, str], File] | None = None  # the nearest, by _distance
+        incompatible: list[File] = []  # wheels for other targets: an sdist's stand-ins
         reasons: list[Rejection] = []
         for file in files_of(version):
             if cutoff is not None and not uploaded_before(file, cutoff):
@@ -231,9 +231,7 @@ def select_from_versions(
                 rank = file.dist.tag_rank(settings.tag_priority)
                 if rank is None:
                     reasons.append(Rejection.INCOMPATIBLE_TAGS)
-                    distance = _distance(file.dist, settings)
-                    if stand_in is None or distance < stand_in[0]:
-                        stand_in = (distance, file)
+                    incompatible.append(file)
                     continue
                 key = (0, rank, file.dist.build)
             else:
@@ -247,9 +245,10 @@ def select_from_versions(
         if best is None:
             rejections[version] = tuple(dict.fromkeys(reasons))
             continue
-        chosen = Selected(best[1], version)
-        if stand_in is not None and not best[1].is_wheel:
-            chosen = Selected(best[1], version, stand_in[1])
+        stand_in = None
+        if not best[1].is_wheel and incompatible:
+            stand_in = min(incompatible, key=lambda wheel: _distance(wheel, settings))
+        chosen = Selected(best[1], version, stand_in)
         if settings.prefer_binary and not best[1].is_wheel:
             fallback = fallback or chosen
             continue
@@ -259,21 +258,22 @@ def select_from_versions(
     return NotSelected(tuple(versions), tuple(matching), rejections, requires_python)
 
 
-def _distance(wheel: WheelFilename, settings: SelectorSettings) -> tuple[bool, int, str]:
+def _distance(file: File, settings: SelectorSettings) -> tuple[bool, int, str]:
     """How far an incompatible wheel is from the target, smaller is nearer: first whether
     none of its platforms is the target's, then how far its interpreter's version is from
     the target's, then its filename (a stable choice)."""
+    assert isinstance(file.dist, WheelFilename)
     platforms = settings.target_platforms
     target = settings.python_version.major * 100 + settings.python_version.minor
     same_platform = False
     distance = 10_000
-    for tag in wheel.tags:
+    for tag in file.dist.tags:
         same_platform = same_platform or tag.platform in platforms
         digits = tag.interpreter[2:]  # "311" of cp311, "3" of py3
         if digits.isdigit():
             number = int(digits[0]) * 100 + (int(digits[1:]) if len(digits) > 1 else 0)
             distance = min(distance, abs(target - number))
-    return (not same_platform, distance, wheel.filename)
+    return (not same_platform, distance, file.filename)
 
 
 def _better(
